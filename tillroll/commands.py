@@ -1,0 +1,105 @@
+"""The core's own commands: ``info``, ``compact``, ``schema``, ``demo``.
+
+Each is a thin adapter: parse, call one library function, print.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import demo as demo_mod
+from .cli import CONTEXT, user_errors
+from .compact import compact_cassette
+from .exchange import COLUMN_DOCS, SCHEMA, SCHEMA_VERSION
+from .store import open_cassette
+from .summary import format_summary, summarize
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="Output format.")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("cassette", type=click.Path(path_type=Path))
+@FORMAT
+@user_errors
+def info(cassette: Path, fmt: str) -> None:
+    """Print what CASSETTE holds: exchanges, vendors, operations, time span, files, size.
+
+    Opening a cassette recovers what a crashed writer left behind and moves unreadable
+    files to its quarantine/ folder; what it did is printed as notes.
+
+    \b
+    Example:
+      tillroll info cassettes/demo
+      tillroll info cassettes/demo --format json
+    """
+    summary = summarize(open_cassette(cassette))
+    click.echo(json.dumps(summary.to_json(), indent=2) if fmt == "json" else format_summary(summary))
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("cassette", type=click.Path(path_type=Path))
+@click.option("--target-rows", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Largest number of exchanges in one merged file.")
+@user_errors
+def compact(cassette: Path, target_rows: int) -> None:
+    """Merge CASSETTE's small Parquet files, one date partition at a time.
+
+    Safe while proxies are still recording into the cassette: only files that existed
+    when compaction started are merged, and each is deleted only after its merged
+    replacement is complete on disk.
+
+    \b
+    Example:
+      tillroll compact cassettes/live
+    """
+    result = compact_cassette(cassette, target_rows=target_rows,
+                              progress=lambda name: click.echo(f"compacting {name}", err=True))
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
+    click.echo(f"{result.files_before} file(s) -> {result.files_after} file(s), {result.rows} exchanges"
+               + (f", {result.duplicates_dropped} duplicate(s) dropped" if result.duplicates_dropped else ""))
+
+
+@click.command(context_settings=CONTEXT)
+@FORMAT
+def schema(fmt: str) -> None:
+    """Print the columns of the stored exchange record (schema version, types, meaning).
+
+    \b
+    Example:
+      tillroll schema
+      tillroll schema --format json
+    """
+    rows = [(f.name, str(f.type), COLUMN_DOCS[f.name]) for f in SCHEMA]
+    if fmt == "json":
+        click.echo(json.dumps({"schema_version": SCHEMA_VERSION,
+                               "columns": [dict(zip(("name", "type", "doc"), r)) for r in rows]}, indent=2))
+        return
+    click.echo(f"schema version {SCHEMA_VERSION}")
+    w0 = max(len(r[0]) for r in rows)
+    w1 = min(max(len(r[1]) for r in rows), 40)
+    for name, typ, doc in rows:
+        click.echo(f"{name:<{w0}}  {typ:<{w1}}  {doc}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--cassette", type=click.Path(path_type=Path), default=Path("cassettes/demo"),
+              show_default=True, help="Where to write the demo cassette (replaced if it exists).")
+@click.option("--exchanges", type=click.IntRange(min=1), default=400, show_default=True,
+              help="How many exchanges to write.")
+@user_errors
+def demo(cassette: Path, exchanges: int) -> None:
+    """Write a small cassette of POS-day traffic across the four vendors and describe it.
+
+    \b
+    Example:
+      tillroll demo
+      tillroll demo --cassette /tmp/demo --exchanges 1000
+    """
+    summary = demo_mod.run_demo(cassette, exchanges)
+    click.echo(format_summary(summary))
+    click.echo(demo_mod.NEXT_STEPS.format(cassette=cassette))

@@ -1,0 +1,108 @@
+"""Parquet files of a cassette: date partitions, atomic writes, validation.
+
+A cassette directory holds a hive-partitioned Parquet dataset
+(``date=YYYY-MM-DD/part-<uuid7>.parquet``), so DuckDB, Spark or pyarrow read it as is.
+Files appear only by ``rename`` of a fully written, fsynced temporary file whose name
+starts with a dot, so no reader (nor ``**/*.parquet``) ever sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .exchange import SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY, new_exchange_id
+
+PARTITION = "date"
+COMPRESSION = "zstd"
+
+
+class UnreadableFile(Exception):
+    """A file in the cassette that cannot be read; the message says why."""
+
+
+def partition_dir(root: Path, date: str) -> Path:
+    return root / f"{PARTITION}={date}"
+
+
+def list_parquet(root: Path) -> list[Path]:
+    """Every visible Parquet file of the cassette, in name order."""
+    return sorted(p for p in root.glob(f"{PARTITION}=*/*.parquet") if not p.name.startswith("."))
+
+
+def split_by_date(table: pa.Table) -> dict[str, pa.Table]:
+    """Rows of *table* grouped by the UTC date of ``started_at``."""
+    if table.num_rows == 0:
+        return {}
+    dates = pc.strftime(table["started_at"], format="%Y-%m-%d")
+    out = {}
+    for date in pc.unique(dates).to_pylist():
+        out[date] = table.filter(pc.equal(dates, date))
+    return out
+
+
+def write_partitioned(root: Path, table: pa.Table, *, compression: str = COMPRESSION) -> list[Path]:
+    """Write *table* into its date partitions under *root*; return the new files."""
+    written = []
+    for date, part in sorted(split_by_date(table).items()):
+        path = partition_dir(root, date) / f"part-{new_exchange_id()}.parquet"
+        write_atomic(part, path, compression=compression)
+        written.append(path)
+    return written
+
+
+def write_atomic(table: pa.Table, path: Path, *, compression: str = COMPRESSION) -> None:
+    """Write *table* to *path* so that *path* is either absent or complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    table = table.replace_schema_metadata(SCHEMA.metadata)
+    try:
+        with open(tmp, "wb") as f:
+            pq.write_table(table, f, compression=compression, row_group_size=64 * 1024)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """Read one Parquet file (or some of its columns), checked against our schema version."""
+    try:
+        pf = pq.ParquetFile(path)
+        meta = pf.schema_arrow.metadata or {}
+        version = int(meta.get(SCHEMA_VERSION_KEY, b"0"))
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable Parquet file ({_first_line(exc)})") from None
+    if version > SCHEMA_VERSION:
+        raise UnreadableFile(
+            f"written with schema version {version}; this tillroll reads up to "
+            f"{SCHEMA_VERSION}: upgrade tillroll"
+        )
+    if version < 1:
+        raise UnreadableFile("a Parquet file that tillroll did not write (no schema version)")
+    try:
+        table = pf.read(columns=columns)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise UnreadableFile(f"damaged Parquet data ({_first_line(exc)})") from None
+    names = columns or SCHEMA.names
+    return table.select(names).cast(pa.schema([SCHEMA.field(n) for n in names]))
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]

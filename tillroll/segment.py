@@ -1,0 +1,126 @@
+"""Write-ahead segments: Arrow IPC streams that a crash cannot corrupt beyond their tail.
+
+A live writer appends record batches to one segment at a time and flushes after each
+batch, so everything before a crash is readable. The writer holds an exclusive
+``flock`` on its segment for as long as the segment is open; the kernel releases it
+when the process dies, however it dies. That is how a reader tells a live segment
+(locked: read what is complete, touch nothing) from an orphan (unlocked: recover it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from .exchange import SCHEMA
+
+SUFFIX = ".arrows"
+
+
+class SegmentWriter:
+    """Appends record batches to a new segment file and keeps it locked until closed."""
+
+    def __init__(self, path: Path, *, fsync: bool = False):
+        self.path = path
+        self.rows = 0
+        self._fsync = fsync
+        # Create under a hidden name, lock, then rename: a recovering reader never sees
+        # the segment unlocked between its creation and our lock.
+        hidden = path.with_name("." + path.name + ".new")
+        self._file = open(hidden, "xb")
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(hidden, path)
+        self._stream = pa.ipc.new_stream(self._file, SCHEMA)
+        self._file.flush()
+
+    @property
+    def size(self) -> int:
+        return self._file.tell()
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append *batch* and hand it to the OS (and the disk, with ``fsync=True``)."""
+        self._stream.write_batch(batch)
+        self._file.flush()
+        if self._fsync:
+            os.fsync(self._file.fileno())
+        self.rows += batch.num_rows
+
+    def finish(self) -> None:
+        """Write the end-of-stream marker and fsync; the file stays open and locked."""
+        self._stream.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def release(self) -> None:
+        """Close the file, releasing the lock (after the segment was rolled and deleted)."""
+        self._file.close()
+
+
+@dataclasses.dataclass
+class SegmentContents:
+    """What could be read from a segment: the complete batches, and what was not."""
+
+    table: pa.Table | None
+    complete: bool  # the stream ended with its end-of-stream marker or a clean EOF
+    problem: str | None = None  # why reading stopped early, in one sentence
+
+
+def read_segment(path: Path) -> SegmentContents:
+    """Read every complete record batch of *path*; never raises for bad content.
+
+    A truncated tail (a crash mid-write) ends the read: the batches before it are
+    returned with ``complete=False``. A file that does not even start as an Arrow
+    stream of our schema gives ``table=None``.
+    """
+    with open(path, "rb") as f:
+        try:
+            reader = pa.ipc.open_stream(f)
+        except (pa.ArrowInvalid, OSError, ValueError) as exc:
+            return SegmentContents(None, False, f"not an Arrow IPC stream ({_short(exc)})")
+        if not reader.schema.equals(SCHEMA, check_metadata=False):
+            return SegmentContents(None, False, "an Arrow stream with another schema")
+        batches, problem = [], None
+        while True:
+            try:
+                batches.append(reader.read_next_batch())
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, OSError, ValueError) as exc:
+                problem = f"truncated after {sum(b.num_rows for b in batches)} rows ({_short(exc)})"
+                break
+        table = pa.Table.from_batches(batches, schema=SCHEMA)
+        return SegmentContents(table, problem is None, problem)
+
+
+def try_lock(path: Path):
+    """Open and lock *path* if no live writer holds it; return the open file or None.
+
+    Also returns None when the file vanished or was replaced meanwhile (its writer
+    finished rolling it), so an already-rolled segment is never recovered twice.
+    """
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    try:
+        same = os.stat(path).st_ino == os.fstat(f.fileno()).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        f.close()
+        return None
+    return f
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
