@@ -1,0 +1,100 @@
+"""XGL golden tests from every documented sample, including the invalid-JSON ones."""
+
+import json
+
+import pytest
+
+from tests.samples import SAMPLES, exchange, redactor, sample, stored_text
+from tillroll.capture import capture
+
+MANIFEST = json.loads((SAMPLES / "manifest.json").read_text())
+PAIRS = sorted({e["file"].rsplit("-", 1)[0] for e in MANIFEST if e["vendor"] == "xgl"})
+HEADERS = [("Content-Type", "application/json"), ("x-company-id", "5f8a1c"), ("x-site-ids", "5f8a1d")]
+
+
+def xgl_exchange(stem: str, path: str = "/api/xgl"):
+    req = next(SAMPLES.glob(f"{stem}-request.*"))
+    resp = next(SAMPLES.glob(f"{stem}-response.*"))
+    return capture(exchange("POST", "xgl.example.com", path, body=req.read_bytes(), headers=HEADERS,
+                            response=resp.read_bytes()), redactor())
+
+
+def operation_of(stem: str) -> str:
+    return stem.split("/")[-1].split("-", 1)[1]
+
+
+@pytest.mark.parametrize("stem", PAIRS)
+def test_every_sample_decodes_to_its_operation(stem):
+    ex = xgl_exchange(f"xgl/{stem.split('/')[-1]}")
+    op = operation_of(stem)
+    assert ex.vendor == "xgl"
+    if op == "redeemBalance":  # the documented "request" is a copy of the response: no action_type
+        assert ex.operation is None
+    else:
+        assert ex.operation == op
+    assert ex.outcome in ("ok", "failed")
+
+
+def test_outhttp_envelope_and_bare_body_give_the_same_operation():
+    enveloped = xgl_exchange("xgl/01-identifyCustomers")
+    assert (enveloped.params_encoding, enveloped.operation) == ("outHTTP", "identifyCustomers")
+    bare = xgl_exchange("xgl/06-addCustomer")
+    assert (bare.params_encoding, bare.operation) == ("json", "addCustomer")
+
+
+def test_customer_pii_and_card_numbers_are_pseudonymised():
+    ex = xgl_exchange("xgl/01-identifyCustomers")
+    body = json.loads(ex.response_body_text)
+    info = body["customers"][0]["information"]
+    for field in ("email", "first_name", "last_name", "phone"):
+        assert info[field].startswith("tillroll:"), field
+    card = body["customers"][0]["cards"][0]["card_number"]
+    assert card.startswith("tillroll:card:9999:")  # last four kept (PCI DSS 3.4)
+    text = stored_text(ex)
+    for value in ("john.doe@123company.com", "1111111111", '"John"', '"Doe"'):
+        assert value not in text
+    assert ("response.body.customers[0].information.email", "xgl.pii") in ex.redactions
+
+
+def test_identifiers_stay_in_clear_and_the_outcome_is_read_from_merchant_data():
+    ex = xgl_exchange("xgl/01-identifyCustomers")
+    assert ("x-company-id", "5f8a1c") in ex.request_headers
+    assert json.loads(ex.params_json)["transaction_token"] == "9999999999"
+    assert ex.outcome == "ok"
+
+
+def test_a_declined_response_is_a_failure_inside_a_200():
+    body = json.dumps({"merchant_data": {"response_name": "declined", "response_code": 402,
+                                         "response_message": "Insufficient points"}}).encode()
+    raw = exchange("POST", "xgl.example.com", "/api/xgl", headers=HEADERS,
+                   body=b'{"action_type": "redeemReward"}', response=body)
+    ex = capture(raw, redactor())
+    assert (ex.status, ex.outcome, ex.outcome_message) == (200, "failed", "Insufficient points")
+
+
+def test_the_missing_brace_response_is_stored_verbatim_but_redacted():
+    ex = xgl_exchange("xgl/04-submitOrder")
+    original = sample("xgl/04-submitOrder-response.txt").decode()
+    assert ex.response_body_text is not None
+    assert ex.response_body_text.count("\n") == original.count("\n")  # not re-serialised
+
+
+def test_raw_newlines_in_strings_still_decode_and_the_pii_in_them_is_redacted():
+    ex = xgl_exchange("xgl/05-voidOrder", path="/prod/loyalty-services/CustomLoyaltyAdapter")
+    assert (ex.vendor, ex.operation) == ("xgl", "voidOrder")
+    original = sample("xgl/05-voidOrder-request.txt").decode()
+    assert "7007 SeaWorld Dr" in original and '"name": "John Doe"' in original
+    stored = stored_text(ex)
+    # a customer address in a string with an escaped and a raw line break: all of it goes
+    assert "SeaWorld Dr" not in stored and "Orlando, Florida" not in stored
+    assert "John Doe" not in stored  # employee names are people's names
+    assert '"name": "Discount 30%"' in ex.request_body_text  # product and discount names are not
+
+
+def test_the_unrepairable_response_is_kept_only_as_safe_text():
+    ex = xgl_exchange("xgl/05-voidOrder", path="/prod/loyalty-services/CustomLoyaltyAdapter")
+    # either stored with its named fields redacted, or dropped with the reason recorded
+    if ex.response_body_text is None:
+        assert ("response.body", "body.unparseable-with-secret") in ex.redactions
+    else:
+        assert "tillroll:" in ex.response_body_text or "card_number" not in ex.response_body_text

@@ -1,0 +1,205 @@
+"""The one pipeline: a neutral raw exchange -> vendor decoding -> redaction -> the record.
+
+Recording (the mitmproxy addon), importing (HAR, flow files) and replay (the live
+request before matching) all call :func:`capture`, so a recorded request and a live
+request are understood by the same code.
+
+What is never done: return anything that was not redacted. When a body cannot be
+understood and a detector still sees a secret in it, the body is dropped and only its
+size and content type are kept (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from . import jsonish
+from .content import UndecodableContent, decode_content
+from .detectors import has_secret
+from .exchange import Exchange, split_body
+from .raw import RawExchange, header
+from .redact import Pass, Redactor
+from .vendors import detect
+from .vendors.base import NOT_JSON, Profile, RequestView, VendorView
+
+_PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
+
+
+def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
+    """The redacted, vendor-decoded :class:`Exchange` for *raw*.
+
+    Bodies are taken as given: an adapter that limits body sizes truncates them before
+    and sets the ``truncated`` flags of the raw exchange.
+    """
+    req = raw.request
+    req_ctype = header(req.headers, "content-type")
+    req_body, req_problem = _decoded(req.body, header(req.headers, "content-encoding"))
+    req_text, req_json = _parsed(req_body, req_ctype)
+    view = RequestView(
+        method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
+        query=parse_qsl(req.query, keep_blank_values=True), headers=req.headers,
+        content_type=req_ctype, json=req_json, text=req_text,
+    )
+    profile = detect(view)
+    vendor = _decode(profile, view)
+
+    p = redactor.start(profile.rule)
+    p.base64_fields = profile.base64_json_fields
+    policy = redactor.policy
+    ex = Exchange(
+        method=view.method, scheme=req.scheme, host=req.host, port=req.port, path=req.path,
+        started_at=raw.started_at, redaction_policy=policy.name, redaction_key_id=redactor.key_id,
+        duration_ms=raw.duration_ms, connect_ms=raw.connect_ms, tls_ms=raw.tls_ms, send_ms=raw.send_ms,
+        wait_ms=raw.wait_ms, receive_ms=raw.receive_ms, http_version=req.http_version,
+        request_content_type=req_ctype, request_content_encoding=header(req.headers, "content-encoding"),
+        request_body_size=req.body_size if req.body_size is not None else _len(req.body),
+        request_truncated=req.truncated, vendor=profile.name, api=vendor.api, operation=vendor.operation,
+        params_encoding=vendor.params_encoding, path_template=vendor.path_template, error=raw.error,
+    )
+    ex.request_headers = p.headers(req.headers, "request.header")
+    ex.query = p.query(req.query, "request.query") or None
+    ex.path = p.value(req.path, "request.path")
+    drop = policy.drops_body(view.path)
+    ex.request_body = _stored_body(p, req_body, req_text, req_json, req_problem, drop, "request.body")
+    if vendor.params is not None:
+        params = redactor.start(profile.rule)  # a view of the body: its redactions are the body's
+        params.base64_fields = profile.base64_json_fields
+        ex.params_json = json.dumps(params.json(vendor.params, "params"), ensure_ascii=False)
+        p.seen.update(params.seen)
+
+    resp_json: Any = NOT_JSON
+    if raw.response is not None:
+        resp = raw.response
+        ex.status, ex.reason = resp.status, resp.reason
+        ex.response_content_type = header(resp.headers, "content-type")
+        ex.response_content_encoding = header(resp.headers, "content-encoding")
+        ex.response_body_size = resp.body_size if resp.body_size is not None else _len(resp.body)
+        ex.response_truncated = resp.truncated
+        ex.response_headers = p.headers(resp.headers, "response.header")
+        body, problem = _decoded(resp.body, ex.response_content_encoding)
+        text, resp_json = _parsed(body, ex.response_content_type)
+        ex.response_body = _stored_body(p, body, text, resp_json, problem, drop, "response.body")
+    try:
+        ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
+    except Exception:  # a profile bug must not stop recording
+        ex.outcome, message = ("error", raw.error) if ex.status is None else ("ok", None)
+    ex.outcome_message = p.value(message, "outcome_message") if message else None
+    _sweep(p, ex)
+    ex.redactions = p.redactions
+    return ex
+
+
+def _decode(profile: Profile, view: RequestView) -> VendorView:
+    try:
+        return profile.decode(view)
+    except Exception:  # a profile bug, or a shape it did not expect: still record
+        return VendorView(operation=f"{view.method} {view.path}", path_template=view.path)
+
+
+def _decoded(body: bytes | None, encoding: str | None) -> tuple[bytes | None, str | None]:
+    if not body:
+        return body, None
+    try:
+        return decode_content(body, encoding), None
+    except UndecodableContent as exc:
+        return None, str(exc)
+
+
+def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any]:
+    """``(text, json)``: the body as text when it is UTF-8, and its JSON value if any."""
+    if not body:
+        return None, NOT_JSON
+    text, _ = split_body(body)
+    if text is None:
+        return None, NOT_JSON
+    if "x-www-form-urlencoded" in (content_type or ""):
+        return text, NOT_JSON
+    value, _strict = jsonish.parse(text)
+    return text, value
+
+
+def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, problem: str | None,
+                 drop: bool, where: str) -> bytes | None:
+    """What may be stored of a body: redacted, or None with the reason recorded."""
+    if problem is not None:  # compressed but undecodable: we cannot look inside, so keep nothing
+        p.redactions.append((where, "body.undecodable"))
+        return None
+    if not body:
+        return body
+    if drop:
+        p.redactions.append((where, "policy.drop-body"))
+        return None
+    if text is None:  # binary: keep only if nothing in it looks like a secret
+        if has_secret(body.decode("latin-1")):
+            p.redactions.append((where, "body.binary-with-secret"))
+            return None
+        return body
+    if value is not NOT_JSON:
+        redacted_json = _redact_json_text(p, text, value, where)
+        if redacted_json is not None:
+            return redacted_json.encode("utf-8")
+    if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
+        return p.form(text, where).encode("utf-8")
+    # Values found by walking a leniently parsed structure are swept out whole first,
+    # so the free-text pass does not cut a multi-line value in two.
+    redacted = p.named(p.sweep(text), where)
+    if has_secret(_unredacted(redacted)):  # a secret we cannot place: keep nothing
+        p.redactions.append((where, "body.unparseable-with-secret"))
+        return None
+    return redacted.encode("utf-8")
+
+
+def _redact_json_text(p: Pass, text: str, value: Any, where: str) -> str | None:
+    """The redacted JSON text, keeping the original formatting where possible.
+
+    Replaces each redacted value in place and checks the result parses to the redacted
+    structure; otherwise re-serialises. Returns None when the text is not strict JSON
+    (it then goes through the free-text path, which keeps its original form).
+    """
+    before = len(p.redactions)
+    redacted = p.json(value, where)
+    if len(p.redactions) == before and redacted == value:
+        return text
+    try:
+        json.loads(text)
+    except ValueError:
+        return None
+    out = text
+    for original, replacement in p.seen.items():
+        for form in (json.dumps(original), json.dumps(original, ensure_ascii=False)):
+            out = out.replace(form, json.dumps(replacement))
+        if original.lstrip("-").isdigit():  # a number that was a secret (a card as a JSON number)
+            out = out.replace(original, json.dumps(replacement))
+    try:
+        if json.loads(out) == redacted:
+            return out
+    except ValueError:
+        pass
+    return json.dumps(redacted, ensure_ascii=False)
+
+
+def _unredacted(text: str) -> str:
+    """*text* without tillroll's own pseudonyms (which contain a card's last four digits)."""
+    return _PSEUDONYM.sub("", text)
+
+
+def _sweep(p: Pass, ex: Exchange) -> None:
+    """Fail closed: no value redacted anywhere survives anywhere else in the record."""
+    if not p.seen:
+        return
+    ex.path = p.sweep(ex.path)
+    ex.query = p.sweep(ex.query) if ex.query else ex.query
+    ex.request_headers = [(k, p.sweep(v)) for k, v in ex.request_headers]
+    if ex.response_headers:
+        ex.response_headers = [(k, p.sweep(v)) for k, v in ex.response_headers]
+    for field in ("request_body_text", "response_body_text", "params_json", "outcome_message", "error"):
+        value = getattr(ex, field)
+        if value:
+            setattr(ex, field, p.sweep(value))
+
+
+def _len(body: bytes | None) -> int | None:
+    return None if body is None else len(body)

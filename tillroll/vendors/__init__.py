@@ -1,0 +1,40 @@
+"""Vendor profiles. A vendor is a module here exposing ``PROFILE``; adding a vendor means
+adding one module (and its tests), nothing else: modules are discovered, not listed."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .base import Profile, RequestView
+from .generic import PROFILE as GENERIC
+
+MIN_SCORE = 50
+
+
+def _discover() -> list[Profile]:
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name in ("base", "generic"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if isinstance(getattr(module, "PROFILE", None), Profile):
+            found.append(module.PROFILE)
+    return sorted(found, key=lambda p: p.name)
+
+
+PROFILES: list[Profile] = _discover()
+BY_NAME: dict[str, Profile] = {p.name: p for p in [*PROFILES, GENERIC]}
+
+
+def detect(req: RequestView) -> Profile:
+    """The profile most sure of *req* (at least :data:`MIN_SCORE`), else the generic one."""
+    best, best_score = GENERIC, MIN_SCORE - 1
+    for profile in PROFILES:
+        try:
+            score = profile.recognise(req)
+        except Exception:  # a profile bug must not stop recording
+            continue
+        if score > best_score:
+            best, best_score = profile, score
+    return best

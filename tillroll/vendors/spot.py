@@ -1,0 +1,87 @@
+"""SPOT (XplorSPOT), the dry-cleaner POS API.
+
+Endpoints ``/f`` (Franchise), ``/q`` (CustomerConnect), ``/g`` (CustomerConnect GET
+actions, parameters in the query), ``/r`` (External Order Data), ``/k`` (Kiosk). Every
+request names its operation in ``RequestType``; parameters come as a ``Parameters`` (or
+``Params``) object or, the legacy way, as Base64 JSON in ``Body``. ``AccountKey`` is an
+identifier; ``SecurityID``, ``SessionID`` and ``Password`` are secrets wherever they
+appear. A 200 can still be a failure: ``"Failed": true`` with a ``Message``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..redact import decode_base64_json
+from .base import Profile, RequestView, VendorView, http_outcome, rules
+
+APIS = {"f": "Franchise", "q": "CustomerConnect", "g": "CustomerConnect GET", "r": "External Order Data",
+        "k": "Kiosk"}
+ENVELOPE = {"RequestType", "AccountKey", "SecurityID", "SessionID", "UserAgent", "Parameters", "Params", "Body"}
+_ENDPOINT = re.compile(r"(?:^|/)(?P<ep>[fqgrk])/?$")
+_XML_TYPE = re.compile(r"<RequestType>\s*([^<\s]+)\s*</RequestType>")
+
+
+class Spot(Profile):
+    name = "spot"
+    docs = "SPOT Public API (XplorSPOT), 'Making A Request'"
+    field_rules = rules({
+        "secret": ["SecurityID", "SessionID", "PublishableID"],
+        "drop": ["Password", "NewPassword", "OldPassword", "CurrentPassword"],
+        "pii": ["UserName", "EmailAddress", "Email", "FirstName", "LastName", "Phone", "PhoneNumber",
+                "CellPhone", "HomePhone", "Address1", "Address2", "Address", "BirthDate", "Birthday"],
+        "keep": ["AccountKey", "RequestType", "UserAgent", "CustomerID", "InvoiceID", "StoreID", "LockerID"],
+    }, "spot")
+    volatile = frozenset({"sessionid", "securityid", "useragent", "timestamp", "requestdate"})
+    base64_json_fields = frozenset({"body"})
+
+    def recognise(self, req: RequestView) -> int:
+        body = req.json_object()
+        score = 0
+        if "mydrycleaner" in req.host or "spotpos" in req.host:
+            score += 60
+        if _ENDPOINT.search(req.path):
+            score += 20
+        if body is not None and "RequestType" in body:
+            score += 50 + (20 if "AccountKey" in body else 0)
+        elif req.query_value("RequestType") is not None or (req.text and _XML_TYPE.search(req.text)):
+            score += 50
+        return min(score, 100)
+
+    def decode(self, req: RequestView) -> VendorView:
+        m = _ENDPOINT.search(req.path)
+        endpoint = m.group("ep") if m else None
+        view = VendorView(api=APIS.get(endpoint, "SPOT"), path_template=req.path or "/")
+        body = req.json_object()
+        if body is not None:
+            view.operation = _str(body.get("RequestType"))
+            for member in ("Parameters", "Params"):
+                if isinstance(body.get(member), (dict, list)):
+                    view.params, view.params_encoding = body[member], member
+                    break
+            else:
+                if isinstance(body.get("Body"), str) and body["Body"]:
+                    decoded = decode_base64_json(body["Body"])
+                    view.params_encoding = "Body"
+                    view.params = decoded if decoded is not None else {"Body": body["Body"]}
+        elif req.query:
+            view.operation = req.query_value("RequestType")
+            view.params = {k: v for k, v in req.query if k not in ENVELOPE}
+            view.params_encoding = "query"
+        elif req.text and (xml := _XML_TYPE.search(req.text)):
+            view.operation, view.params_encoding = xml.group(1), "xml"
+        return view
+
+    def outcome(self, status: int | None, body: Any, error: str | None) -> tuple[str, str | None]:
+        if isinstance(body, dict) and body.get("Failed") is True:
+            message = _str(body.get("Message")) or "Failed"
+            return ("error" if status is not None and status >= 400 else "failed"), message
+        return http_outcome(status, body, error) if status is None or status >= 400 else ("ok", None)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+PROFILE = Spot()
