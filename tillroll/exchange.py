@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import os
 import threading
 import time
-import uuid
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
@@ -207,39 +207,52 @@ def join_body(text: str | None, raw: bytes | None) -> bytes | None:
 # -- identity -------------------------------------------------------------------------
 
 _uuid7_lock = threading.Lock()
-_uuid7_last = [0, 0]  # last millisecond, counter within it
+_uuid7_state = {"ms": 0, "counter": 0, "pool": b"", "pos": 0}
+_POOL_BYTES = 8 * 4096
 
 
 def new_exchange_id(now_ns: int | None = None) -> str:
     """A UUIDv7 (RFC 9562) string, monotonic within this process.
 
     Uses the 12-bit ``rand_a`` field as a counter within one millisecond (RFC 9562
-    method 1), so ids made in the same process sort in creation order.
+    method 1), so ids made in the same process sort in creation order. Random bits come
+    from a buffer refilled 4096 ids at a time: one ``os.urandom`` call per id would release
+    the GIL on every append and stall the recording thread behind the writer thread.
     """
     ms = (now_ns if now_ns is not None else time.time_ns()) // 1_000_000
+    st = _uuid7_state
     with _uuid7_lock:
-        last_ms, counter = _uuid7_last
-        if ms <= last_ms:
-            ms, counter = last_ms, counter + 1
+        if ms <= st["ms"]:
+            ms, counter = st["ms"], st["counter"] + 1
             if counter > 0xFFF:  # counter overflow: borrow the next millisecond
                 ms, counter = ms + 1, 0
         else:
             counter = 0
-        _uuid7_last[:] = [ms, counter]
-    rand_b = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
-    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand_b
-    return str(uuid.UUID(int=value))
+        st["ms"], st["counter"] = ms, counter
+        if st["pos"] >= len(st["pool"]):
+            st["pool"], st["pos"] = os.urandom(_POOL_BYTES), 0
+        rand = int.from_bytes(st["pool"][st["pos"]:st["pos"] + 8], "big") & 0x3FFF_FFFF_FFFF_FFFF
+        st["pos"] += 8
+    h = f"{ms:012x}7{counter:03x}{(0b10 << 62) | rand:016x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # -- Arrow conversion -----------------------------------------------------------------
 
+#: An exchange's values in :data:`SCHEMA` column order, in one C-level call.
+to_row = operator.attrgetter(*COLUMN_NAMES)
+
+
+def rows_to_record_batch(rows: Sequence[tuple]) -> pa.RecordBatch:
+    """Rows made by :func:`to_row` as one Arrow record batch with :data:`SCHEMA`."""
+    columns = zip(*rows) if rows else [()] * len(SCHEMA)
+    arrays = [pa.array(values, type=field.type) for field, values in zip(SCHEMA, columns)]
+    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+
+
 def to_record_batch(exchanges: Sequence[Exchange]) -> pa.RecordBatch:
     """Columns of *exchanges* as one Arrow record batch with :data:`SCHEMA`."""
-    arrays = []
-    for field in SCHEMA:
-        values = [getattr(e, field.name) for e in exchanges]
-        arrays.append(pa.array(values, type=field.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+    return rows_to_record_batch([to_row(e) for e in exchanges])
 
 
 def from_rows(rows: Iterable[dict[str, Any]]) -> list[Exchange]:

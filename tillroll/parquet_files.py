@@ -34,15 +34,58 @@ def list_parquet(root: Path) -> list[Path]:
     return sorted(p for p in root.glob(f"{PARTITION}=*/*.parquet") if not p.name.startswith("."))
 
 
-def split_by_date(table: pa.Table) -> dict[str, pa.Table]:
-    """Rows of *table* grouped by the UTC date of ``started_at``."""
+def split_by_date(table: pa.Table | pa.RecordBatch) -> dict[str, pa.Table | pa.RecordBatch]:
+    """Rows of *table* grouped by the UTC date of ``started_at`` (no copy for one date)."""
     if table.num_rows == 0:
         return {}
-    dates = pc.strftime(table["started_at"], format="%Y-%m-%d")
-    out = {}
-    for date in pc.unique(dates).to_pylist():
-        out[date] = table.filter(pc.equal(dates, date))
-    return out
+    days = pc.cast(table["started_at"], pa.date32())
+    bounds = pc.min_max(days).as_py()
+    if bounds["min"] == bounds["max"]:
+        return {bounds["min"].isoformat(): table}
+    return {day.isoformat(): table.filter(pc.equal(days, day)) for day in pc.unique(days).to_pylist()}
+
+
+def write_partitioned_batches(root: Path, batches, *, compression: str = COMPRESSION) -> list[Path]:
+    """Stream record *batches* into one new file per date partition; return the files.
+
+    Each file is written under a temporary name and renamed only when all are complete.
+    """
+    writers: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
+    try:
+        for batch in batches:
+            for date, part in split_by_date(batch).items():
+                if date not in writers:
+                    path = partition_dir(root, date) / f"part-{new_exchange_id()}.parquet"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_name(f".{path.name}.tmp")
+                    writer = pq.ParquetWriter(tmp, SCHEMA, compression=compression)
+                    writers[date] = (writer, tmp, path)
+                writers[date][0].write_batch(part, row_group_size=64 * 1024)
+        for writer, tmp, _ in writers.values():
+            writer.close()
+            _fsync_file(tmp)
+    except BaseException:
+        for writer, tmp, _ in writers.values():
+            try:
+                writer.close()
+            except Exception:
+                pass
+            tmp.unlink(missing_ok=True)
+        raise
+    written = []
+    for _, tmp, path in writers.values():
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+        written.append(path)
+    return sorted(written)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_partitioned(root: Path, table: pa.Table, *, compression: str = COMPRESSION) -> list[Path]:

@@ -69,6 +69,31 @@ class SegmentContents:
     problem: str | None = None  # why reading stopped early, in one sentence
 
 
+def iter_segment(path: Path, problems: list[str]):
+    """Yield the complete record batches of *path*; append to *problems* why reading
+    stopped early, if it did (a truncated tail, or not an Arrow stream of our schema)."""
+    with open(path, "rb") as f:
+        try:
+            reader = pa.ipc.open_stream(f)
+        except (pa.ArrowInvalid, OSError, ValueError) as exc:
+            problems.append(f"not an Arrow IPC stream ({_short(exc)})")
+            return
+        if not reader.schema.equals(SCHEMA, check_metadata=False):
+            problems.append("an Arrow stream with another schema")
+            return
+        rows = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError, ValueError) as exc:
+                problems.append(f"truncated after {rows} rows ({_short(exc)})")
+                return
+            rows += batch.num_rows
+            yield batch
+
+
 def read_segment(path: Path) -> SegmentContents:
     """Read every complete record batch of *path*; never raises for bad content.
 
@@ -76,24 +101,12 @@ def read_segment(path: Path) -> SegmentContents:
     returned with ``complete=False``. A file that does not even start as an Arrow
     stream of our schema gives ``table=None``.
     """
-    with open(path, "rb") as f:
-        try:
-            reader = pa.ipc.open_stream(f)
-        except (pa.ArrowInvalid, OSError, ValueError) as exc:
-            return SegmentContents(None, False, f"not an Arrow IPC stream ({_short(exc)})")
-        if not reader.schema.equals(SCHEMA, check_metadata=False):
-            return SegmentContents(None, False, "an Arrow stream with another schema")
-        batches, problem = [], None
-        while True:
-            try:
-                batches.append(reader.read_next_batch())
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, OSError, ValueError) as exc:
-                problem = f"truncated after {sum(b.num_rows for b in batches)} rows ({_short(exc)})"
-                break
-        table = pa.Table.from_batches(batches, schema=SCHEMA)
-        return SegmentContents(table, problem is None, problem)
+    problems: list[str] = []
+    batches = list(iter_segment(path, problems))
+    if problems and not batches and not problems[0].startswith("truncated"):
+        return SegmentContents(None, False, problems[0])
+    table = pa.Table.from_batches(batches, schema=SCHEMA)
+    return SegmentContents(table, not problems, problems[0] if problems else None)
 
 
 def try_lock(path: Path):

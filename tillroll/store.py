@@ -35,8 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import parquet_files as pqf
-from .exchange import SCHEMA, SCHEMA_VERSION, Exchange, from_table, new_exchange_id, to_record_batch
-from .segment import SUFFIX, SegmentWriter, read_segment, try_lock
+from .exchange import SCHEMA, SCHEMA_VERSION, Exchange, from_table, new_exchange_id, rows_to_record_batch, to_row
+from .segment import SUFFIX, SegmentWriter, iter_segment, read_segment, try_lock
 
 MANIFEST = "tillroll.json"
 FORMAT = "tillroll-cassette"
@@ -49,14 +49,19 @@ class CassetteError(Exception):
     """A cassette problem a user can act on; the message is one sentence with the fix."""
 
 
+class CassetteFull(CassetteError):
+    """The writer's queue is full and it was told not to wait."""
+
+
 # -- writing --------------------------------------------------------------------------
 
 class CassetteWriter:
     """Appends exchanges to a cassette from any thread without blocking on disk.
 
     ``append`` assigns the identity columns (exchange id, cassette, session, seq) and
-    queues the exchange; it only waits when more than ``max_pending`` exchanges are
-    queued (the disk cannot keep up), which bounds memory. ``flush`` returns when
+    queues the exchange. When ``max_pending`` exchanges are already queued (the disk
+    cannot keep up) it waits, or with ``block_when_full=False`` raises
+    :class:`CassetteFull` at once (a live proxy must not stall); either way memory is bounded. ``flush`` returns when
     everything appended so far is in the segment file. ``close`` also rolls the
     last segment into Parquet. A failure of the background writer is raised by the
     next ``append``/``flush``/``close`` as :class:`CassetteError`.
@@ -72,7 +77,8 @@ class CassetteWriter:
         segment_rows: int = 100_000,
         segment_bytes: int = 256 << 20,
         segment_age: float = 300.0,
-        max_pending: int = 50_000,
+        max_pending: int = 20_000,
+        block_when_full: bool = True,
         fsync: bool = False,
         compression: str = pqf.COMPRESSION,
         on_roll: Callable[[list[Path]], None] | None = None,
@@ -84,12 +90,15 @@ class CassetteWriter:
         self._flush_interval = flush_interval
         self._segment_rows, self._segment_bytes, self._segment_age = segment_rows, segment_bytes, segment_age
         self._max_pending = max_pending
+        self._block_when_full = block_when_full
         self._fsync = fsync
         self._compression = compression
         self._on_roll = on_roll
         init_cassette(self.root)
 
-        self._pending: collections.deque[Exchange] = collections.deque()
+        # Rows (tuples in schema order), not Exchange objects: the snapshot is one C call in
+        # append(), and the writer thread only transposes and converts them.
+        self._pending: collections.deque[tuple] = collections.deque()
         self._cond = threading.Condition()
         self._seq = 0
         self._written = 0
@@ -114,6 +123,8 @@ class CassetteWriter:
             if self._closing:
                 raise CassetteError(f"cassette {self.root} is closed: open a new writer")
             while len(self._pending) >= self._max_pending and self._failure is None:
+                if not self._block_when_full:
+                    raise CassetteFull(f"{self._max_pending} exchanges are waiting for the disk; this one was not recorded")
                 self._cond.wait(0.1)
             if not exchange.exchange_id:
                 exchange.exchange_id = new_exchange_id()
@@ -121,7 +132,7 @@ class CassetteWriter:
             exchange.session_id = self.session_id
             exchange.seq = self._seq
             self._seq += 1
-            self._pending.append(exchange)
+            self._pending.append(to_row(exchange))
             if len(self._pending) >= self._batch_rows:
                 self._cond.notify_all()
         return exchange
@@ -192,8 +203,8 @@ class CassetteWriter:
         except BaseException as exc:  # surfaced by the next append/flush/close
             self._fail(exc)
 
-    def _write_batch(self, batch: list[Exchange]) -> None:
-        record_batch = to_record_batch(batch)
+    def _write_batch(self, batch: list[tuple]) -> None:
+        record_batch = rows_to_record_batch(batch)
         if self._segment is None:
             self._open_segment()
         self._segment.write(record_batch)
@@ -254,11 +265,16 @@ class CassetteWriter:
 
 
 def roll_segment(root: Path, segment: Path, *, compression: str = pqf.COMPRESSION) -> list[Path]:
-    """Turn a complete segment into Parquet files, then delete the segment."""
-    contents = read_segment(segment)
-    if contents.table is None or not contents.complete:
-        raise CassetteError(f"segment {segment} is damaged: {contents.problem}")
-    files = pqf.write_partitioned(root, contents.table, compression=compression)
+    """Turn a complete segment into Parquet files, then delete the segment.
+
+    Streams: one record batch is in memory at a time, whatever the segment's size.
+    """
+    problems: list[str] = []
+    files = pqf.write_partitioned_batches(root, iter_segment(segment, problems), compression=compression)
+    if problems:  # our own, just-closed segment: a damaged one means the disk lied
+        for f in files:
+            f.unlink(missing_ok=True)
+        raise CassetteError(f"segment {segment} is damaged: {problems[0]}")
     segment.unlink()
     return files
 
