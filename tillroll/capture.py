@@ -37,7 +37,7 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
     req = raw.request
     req_ctype = header(req.headers, "content-type")
     req_body, req_problem = _decoded(req.body, header(req.headers, "content-encoding"))
-    req_text, req_json = _parsed(req_body, req_ctype)
+    req_text, req_json, req_strict = _parsed(req_body, req_ctype)
     view = RequestView(
         method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
         query=parse_qsl(req.query, keep_blank_values=True), headers=req.headers,
@@ -63,12 +63,15 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
     ex.query = p.query(req.query, "request.query") or None
     ex.path = p.value(req.path, "request.path")
     drop = policy.drops_body(view.path)
-    ex.request_body = _stored_body(p, req_body, req_text, req_json, req_problem, drop, "request.body")
-    if vendor.params is not None:
-        params = redactor.start(profile.rule)  # a view of the body: its redactions are the body's
-        params.base64_fields = profile.base64_json_fields
-        ex.params_json = json.dumps(params.json(vendor.params, "params"), ensure_ascii=False)
-        p.seen.update(params.seen)
+    ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")
+    if vendor.params is not None and vendor.params is req_json and req_strict and ex.request_body_text:
+        ex.params_json = ex.request_body_text  # the parameters are the whole (redacted) body
+    elif vendor.params is not None:
+        # A view of the request: its redactions are already listed (and a part of the body
+        # already redacted is not walked again).
+        p.recording = False
+        ex.params_json = json.dumps(p.json(vendor.params, "params"), ensure_ascii=False)
+        p.recording = True
 
     resp_json: Any = NOT_JSON
     if raw.response is not None:
@@ -80,8 +83,8 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
         ex.response_truncated = resp.truncated
         ex.response_headers = p.headers(resp.headers, "response.header")
         body, problem = _decoded(resp.body, ex.response_content_encoding)
-        text, resp_json = _parsed(body, ex.response_content_type)
-        ex.response_body = _stored_body(p, body, text, resp_json, problem, drop, "response.body")
+        text, resp_json, strict = _parsed(body, ex.response_content_type)
+        ex.response_body = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
     try:
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
     except Exception:  # a profile bug must not stop recording
@@ -108,21 +111,22 @@ def _decoded(body: bytes | None, encoding: str | None) -> tuple[bytes | None, st
         return None, str(exc)
 
 
-def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any]:
-    """``(text, json)``: the body as text when it is UTF-8, and its JSON value if any."""
+def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any, bool]:
+    """``(text, json, strict)``: the body as text when it is UTF-8, its JSON value if
+    any, and whether that JSON was valid as is (not repaired)."""
     if not body:
-        return None, NOT_JSON
+        return None, NOT_JSON, False
     text, _ = split_body(body)
     if text is None:
-        return None, NOT_JSON
+        return None, NOT_JSON, False
     if "x-www-form-urlencoded" in (content_type or ""):
-        return text, NOT_JSON
-    value, _strict = jsonish.parse(text)
-    return text, value
+        return text, NOT_JSON, False
+    value, strict = jsonish.parse(text)
+    return text, value, strict
 
 
-def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, problem: str | None,
-                 drop: bool, where: str) -> bytes | None:
+def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, strict: bool,
+                 problem: str | None, drop: bool, where: str) -> bytes | None:
     """What may be stored of a body: redacted, or None with the reason recorded."""
     if problem is not None:  # compressed but undecodable: we cannot look inside, so keep nothing
         p.redactions.append((where, "body.undecodable"))
@@ -138,9 +142,14 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, prob
             return None
         return body
     if value is not NOT_JSON:
-        redacted_json = _redact_json_text(p, text, value, where)
-        if redacted_json is not None:
-            return redacted_json.encode("utf-8")
+        if strict and not p.json_needs_walk(text):
+            p.memoize(value)  # the parameters may be part of this body: nothing to redact there either
+            return body
+        first = len(p.replaced)
+        redacted = p.json(value, where)
+        if strict:
+            return _redacted_json_text(p, text, value, redacted, p.replaced[first:]).encode("utf-8")
+        # repaired JSON: the walk found the values; the free-text path below keeps the original
     if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
         return p.form(text, where).encode("utf-8")
     # Values found by walking a leniently parsed structure are swept out whole first,
@@ -152,27 +161,33 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, prob
     return redacted.encode("utf-8")
 
 
-def _redact_json_text(p: Pass, text: str, value: Any, where: str) -> str | None:
+def _redacted_json_text(p: Pass, text: str, value: Any, redacted: Any, replaced: list[str]) -> str:
     """The redacted JSON text, keeping the original formatting where possible.
 
-    Replaces each redacted value in place and checks the result parses to the redacted
-    structure; otherwise re-serialises. Returns None when the text is not strict JSON
-    (it then goes through the free-text path, which keeps its original form).
+    Each redacted string is replaced in place as a whole JSON string token. That is
+    complete when the text has no ``\\u`` or ``\\/`` escapes (then every string is spelled
+    as ``json.dumps`` spells it); otherwise, or when a number was redacted, the result is
+    checked by parsing it, and re-serialised if the check fails.
     """
-    before = len(p.redactions)
-    redacted = p.json(value, where)
-    if len(p.redactions) == before and redacted == value:
+    if redacted is value:
         return text
-    try:
-        json.loads(text)
-    except ValueError:
-        return None
     out = text
-    for original, replacement in p.seen.items():
-        for form in (json.dumps(original), json.dumps(original, ensure_ascii=False)):
-            out = out.replace(form, json.dumps(replacement))
+    numbers = False
+    for original in dict.fromkeys(replaced):  # the values this body's walk replaced
+        replacement = p.seen[original]
+        encoded = f'"{replacement}"'  # pseudonyms need no JSON escaping
         if original.lstrip("-").isdigit():  # a number that was a secret (a card as a JSON number)
-            out = out.replace(original, json.dumps(replacement))
+            numbers = True
+            out = out.replace(original, encoded)
+        form = json.dumps(original)
+        if form in out:
+            out = out.replace(form, encoded)
+        if not original.isascii():
+            form = json.dumps(original, ensure_ascii=False)
+            if form in out:
+                out = out.replace(form, encoded)
+    if not numbers and "\\u" not in text and "\\/" not in text:
+        return out
     try:
         if json.loads(out) == redacted:
             return out
@@ -190,6 +205,12 @@ def _sweep(p: Pass, ex: Exchange) -> None:
     """Fail closed: no value redacted anywhere survives anywhere else in the record."""
     if not p.seen:
         return
+    fields = [ex.path, ex.query, ex.request_body_text, ex.response_body_text, ex.params_json,
+              ex.outcome_message, ex.error, *(v for _, v in ex.request_headers),
+              *(v for _, v in ex.response_headers or ())]
+    everything = "\n".join(f for f in fields if f)
+    if not p.sweep_needed(everything):
+        return  # the common case: every redacted value was replaced where it stood
     ex.path = p.sweep(ex.path)
     ex.query = p.sweep(ex.query) if ex.query else ex.query
     ex.request_headers = [(k, p.sweep(v)) for k, v in ex.request_headers]

@@ -9,6 +9,10 @@ passwords, CVV and PIN data are dropped; card numbers keep their last four digit
 
 Fail closed: every value the pass redacted is remembered, and :meth:`Pass.sweep` removes
 any other occurrence of it from any text that is about to be stored.
+
+This is the recording hot path: rules are resolved once per field name and profile,
+location strings are built only when something is redacted, and the forms a remembered
+value can take are computed once.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote_plus, unquote_plus
 
-from .detectors import find_secrets
+from .detectors import MIN_LENGTH, find_secrets, maybe_secret
 from .keys import key_id
-from .policy import DEFAULT_POLICY, Policy, Rule, contextual_rule, generic_rule, normalise
+from .policy import DEFAULT_POLICY, PERSON_CONTAINERS, Policy, Rule, contextual_rule, generic_rule, normalise
 
 DROPPED = "tillroll:dropped"
 PREFIX = "tillroll:"
 _MIN_SWEEP = 6  # shorter remembered values are not swept from free text (too many false hits)
+_NO_RULE = Rule("keep", "", "none")  # cache marker for "no rule applies"
 
 RuleLookup = Callable[[str], "Rule | None"]
 
@@ -37,12 +42,15 @@ class Redactor:
     """Pseudonymises values under a key; opens a :class:`Pass` per exchange."""
 
     def __init__(self, key: bytes, policy: Policy = DEFAULT_POLICY):
-        self._key = key
+        self._hmac = hmac.new(key, digestmod=hashlib.sha256)  # copied per value: cheaper than new()
         self.policy = policy
         self.key_id = key_id(key)
+        self._rule_caches: dict[Any, dict[str, Rule]] = {}
 
     def digest(self, value: str) -> str:
-        return hmac.new(self._key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
+        h = self._hmac.copy()
+        h.update(value.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:12]
 
     def pseudonym(self, label: str, value: str) -> str:
         return f"{PREFIX}{label}:{self.digest(value)}"
@@ -52,7 +60,8 @@ class Redactor:
         return f"{PREFIX}card:{digits[-4:]}:{self.digest(digits)}"
 
     def start(self, profile_rules: RuleLookup | None = None) -> "Pass":
-        return Pass(self, profile_rules)
+        cache = self._rule_caches.setdefault(profile_rules, {})
+        return Pass(self, profile_rules, cache)
 
     def __repr__(self) -> str:  # never show the key
         return f"Redactor(key_id={self.key_id!r}, policy={self.policy.name!r})"
@@ -61,16 +70,29 @@ class Redactor:
 class Pass:
     """The redaction of one exchange. Not thread-safe; cheap to create."""
 
-    def __init__(self, redactor: Redactor, profile_rules: RuleLookup | None = None):
+    def __init__(self, redactor: Redactor, profile_rules: RuleLookup | None = None,
+                 rule_cache: dict[str, Rule] | None = None):
         self.r = redactor
         self._profile_rules = profile_rules
+        self._rules = rule_cache if rule_cache is not None else {}
         self.redactions: list[tuple[str, str]] = []
         self.seen: dict[str, str] = {}  # redacted value -> its replacement, for the sweep
+        self.replaced: list[str] = []  # every value replaced, in order (a body's are a slice)
+        self._forms: list[tuple[str, str]] | None = None  # (form, replacement), longest first
+        self._memo: dict[int, tuple[Any, Any]] = {}  # id(container) -> (container, redacted)
+        self.recording = True
         self.base64_fields: frozenset[str] = frozenset()
         self.base64_problems: list[str] = []
 
     # -- rules ---------------------------------------------------------------------------
     def rule_for(self, name: str) -> Rule | None:
+        rule = self._rules.get(name)
+        if rule is None:
+            rule = self._resolve(name) or _NO_RULE
+            self._rules[name] = rule
+        return None if rule is _NO_RULE else rule
+
+    def _resolve(self, name: str) -> Rule | None:
         norm = normalise(name)
         rule = self.r.policy.fields.get(norm)
         if rule is None and self._profile_rules is not None:
@@ -78,6 +100,14 @@ class Pass:
         if rule is None:
             rule = generic_rule(norm)
         return rule
+
+    def _note(self, where: str, rule: str, value: str, replacement: str) -> None:
+        if self.recording:
+            self.redactions.append((where, rule))
+        self.replaced.append(value)
+        if value not in self.seen:
+            self.seen[value] = replacement
+            self._forms = None
 
     def _apply(self, rule: Rule, value: Any, where: str) -> Any:
         """The replacement of *value* under *rule* (records the redaction)."""
@@ -90,14 +120,13 @@ class Pass:
             return value  # already a pseudonym (a re-recorded cassette)
         if rule.action == "drop":
             out = DROPPED
-        elif _looks_like_card(text) and rule.action in ("card", "pii"):
+        elif rule.action in ("card", "pii") and _looks_like_card(text):
             out = self.r.card(text)
         elif rule.action == "card":  # a customer identifier that is not a card: say what it is
             out = self.r.pseudonym(_identifier_kind(text), text)
         else:
             out = self.r.pseudonym(rule.label, text)
-        self.redactions.append((where, rule.source))
-        self.seen[text] = out
+        self._note(where, rule.source, text, out)
         return out
 
     def _all(self, value: Any, rule: Rule, where: str) -> Any:
@@ -109,7 +138,9 @@ class Pass:
 
     # -- values ----------------------------------------------------------------------------
     def value(self, text: str, where: str) -> str:
-        """*text* with detected secrets (cards, JWTs, bearer tokens, keys) replaced."""
+        """*text* with detected secrets (cards, JWTs, bearer tokens, keys, emails) replaced."""
+        if len(text) < MIN_LENGTH or not maybe_secret(text):
+            return text
         hits = list(find_secrets(text))
         if not hits:
             return text
@@ -119,39 +150,109 @@ class Pass:
             replacement = self.r.card(found) if kind == "card" else self.r.pseudonym(kind, found)
             out += [text[last:start], replacement]
             last = end
-            self.redactions.append((where, f"detector.{kind}"))
-            self.seen[found] = replacement
+            self._note(where, f"detector.{kind}", found, replacement)
         out.append(text[last:])
         return "".join(out)
 
     # -- JSON --------------------------------------------------------------------------------
     def json(self, obj: Any, where: str, parent: str | None = None) -> Any:
-        """A redacted copy of the JSON value *obj* (the input is not modified).
-        *parent* is the normalised key of the enclosing object, for contextual rules."""
-        if isinstance(obj, dict):
-            out = {}
-            for k, v in obj.items():
-                path = f"{where}.{k}"
-                rule = self.rule_for(k) if isinstance(k, str) else None
-                norm = normalise(k) if isinstance(k, str) else None
-                if rule is None and norm is not None:
-                    rule = contextual_rule(parent, norm)
-                if rule is not None and rule.action != "keep":
-                    out[k] = self._apply(rule, v, path)
-                elif isinstance(v, str) and norm in self.base64_fields:
-                    out[k] = self._base64_json(v, path)
-                else:
-                    out[k] = self.json(v, path, norm)
+        """A redacted copy of the JSON value *obj* (the input is not modified; containers
+        with nothing to redact are returned as they are). *parent* is the normalised key
+        of the enclosing object, for contextual rules. A container already redacted in
+        this pass (the parameters are part of the body) is not walked again."""
+        kind = type(obj)
+        if kind is dict or kind is list:
+            memo = self._memo.get(id(obj))
+            if memo is not None and memo[0] is obj:
+                return memo[1]
+            out = self._dict(obj, where, parent) if kind is dict else self._list(obj, where, parent)
+            self._memo[id(obj)] = (obj, out)
             return out
-        if isinstance(obj, list):
-            return [self.json(v, f"{where}[{i}]", parent) for i, v in enumerate(obj)]
-        if isinstance(obj, str):
+        if kind is str:
+            if len(obj) < MIN_LENGTH or not maybe_secret(obj):
+                return obj
             return self.value(obj, where)
-        if isinstance(obj, int) and not isinstance(obj, bool) and obj > 10**12:
+        if kind is int and obj > 10**12:
             text = str(obj)
             redacted = self.value(text, where)
             return obj if redacted == text else redacted
         return obj
+
+    def memoize(self, obj: Any) -> None:
+        """Record that *obj* and everything in it redact to themselves."""
+        stack = [obj]
+        while stack:
+            item = stack.pop()
+            if type(item) is dict:
+                self._memo[id(item)] = (item, item)
+                stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
+            elif type(item) is list:
+                self._memo[id(item)] = (item, item)
+                stack.extend(v for v in item if type(v) is dict or type(v) is list)
+
+    def _dict(self, obj: dict, where: str, parent: str | None) -> dict:
+        out = None
+        rules, base64_fields = self._rules, self.base64_fields
+        for k, v in obj.items():
+            rule = rules.get(k)  # the rule cache, inlined: this loop is the hot path
+            if rule is None:
+                rule = self.rule_for(k) if type(k) is str else None
+            elif rule is _NO_RULE:
+                rule = None
+            if rule is None and parent is not None and type(k) is str and len(k) == 4 and k.lower() == "name":
+                rule = contextual_rule(parent, "name")
+            if rule is not None and rule.action != "keep":
+                new = self._apply(rule, v, f"{where}.{k}")
+            elif type(v) is str:
+                if base64_fields and normalise(k) in base64_fields:
+                    new = self._base64_json(v, f"{where}.{k}")
+                elif len(v) < MIN_LENGTH or not maybe_secret(v):
+                    continue
+                else:
+                    new = self.value(v, f"{where}.{k}")
+            elif type(v) is dict or type(v) is list:
+                new = self.json(v, f"{where}.{k}", normalise(k))
+            elif type(v) is int and v > 10**12:
+                new = self.json(v, f"{where}.{k}")
+            else:
+                continue
+            if new is not v and new != v:
+                if out is None:
+                    out = dict(obj)
+                out[k] = new
+        return obj if out is None else out
+
+    def _list(self, obj: list, where: str, parent: str | None) -> list:
+        out = None
+        for i, v in enumerate(obj):
+            t = type(v)
+            if t is str and (len(v) < MIN_LENGTH or not maybe_secret(v)):
+                continue
+            if t is not str and t is not dict and t is not list and t is not int:
+                continue
+            new = self.json(v, f"{where}[{i}]", parent)
+            if new is not v and new != v:
+                if out is None:
+                    out = list(obj)
+                out[i] = new
+        return obj if out is None else out
+
+    def json_needs_walk(self, text: str) -> bool:
+        """False when the JSON *text* provably holds nothing to redact: no key any rule
+        names, no Base64 member, no person's ``name``, nothing a detector could match.
+        A few C-level scans instead of a walk of every node (the common case)."""
+        if maybe_secret(text) or "\\u" in text or '\\"' in text:
+            return True  # a detector candidate, or keys spelled with escapes we cannot read
+        keys = set(_JSON_KEY.findall(text))
+        for key in keys:
+            rule = self.rule_for(key)
+            if rule is not None and rule.action != "keep":
+                return True
+        if self.base64_fields and any(normalise(k) in self.base64_fields for k in keys):
+            return True
+        if any(k.lower() == "name" for k in keys) and any(normalise(k) in PERSON_CONTAINERS for k in keys):
+            return True
+        return False
 
     def _base64_json(self, value: str, where: str) -> str:
         """Decode a Base64 JSON member (SPOT's legacy ``Body``), redact it, re-encode it."""
@@ -160,20 +261,25 @@ class Pass:
             self.base64_problems.append(f"{where} is not Base64-encoded JSON")
             return self.text(value, where)  # opaque: treat as free text
         redacted = self.json(decoded, f"{where}(base64)")
-        if redacted == decoded:
+        if redacted is decoded or redacted == decoded:
             return value
-        return base64.b64encode(json.dumps(redacted, separators=(",", ":")).encode()).decode()
+        encoded = base64.b64encode(json.dumps(redacted, separators=(",", ":")).encode()).decode()
+        self.seen.setdefault(value, encoded)  # the old Base64 is a secret too: sweep and substitute it
+        self.replaced.append(value)
+        self._forms = None
+        return encoded
 
     # -- headers, query, form ------------------------------------------------------------------
     def headers(self, headers: list[tuple[str, str]], where: str) -> list[tuple[str, str]]:
         out = []
         for name, value in headers:
             rule = self.rule_for(name)
-            path = f"{where}.{name.lower()}"
             if rule is not None and rule.action != "keep":
-                out.append((name, self._header_value(name, value, rule, path)))
+                out.append((name, self._header_value(name, value, rule, f"{where}.{name.lower()}")))
+            elif len(value) < MIN_LENGTH or not maybe_secret(value):
+                out.append((name, value))
             else:
-                out.append((name, self.value(value, path)))
+                out.append((name, self.value(value, f"{where}.{name.lower()}")))
         return out
 
     def _header_value(self, name: str, value: str, rule: Rule, where: str) -> str:
@@ -248,20 +354,39 @@ class Pass:
 
         return _TAGGED.sub(tagged, _KEYED.sub(keyed, text))
 
+    # -- the sweep -----------------------------------------------------------------------------
+    def sweep_forms(self) -> list[tuple[str | re.Pattern, str]]:
+        """Every form a remembered value takes in stored text (a string, or a pattern for
+        values with line breaks, which invalid JSON spells either way), with its
+        replacement, longest first: a street line must not be replaced inside the full
+        address before the full address itself is."""
+        if self._forms is None:
+            forms: dict[str | re.Pattern, tuple[int, str]] = {}
+            for value, replacement in self.seen.items():
+                if len(value) < _MIN_SWEEP:
+                    continue
+                for form in (value, *_encodings(value)):
+                    forms.setdefault(form, (len(form), replacement))
+                if "\n" in value:
+                    forms.setdefault(_any_newline(value), (len(value), replacement))
+            ordered = sorted(forms.items(), key=lambda kv: kv[1][0], reverse=True)
+            self._forms = [(form, replacement) for form, (_, replacement) in ordered]
+        return self._forms
+
     def sweep(self, text: str) -> str:
         """Remove every other occurrence of an already-redacted value from *text*."""
-        # Longest first: a street line must not be replaced inside the full address
-        # before the full address itself is.
-        for value in sorted(self.seen, key=len, reverse=True):
-            if len(value) < _MIN_SWEEP:
-                break
-            replacement = self.seen[value]
-            for form in (value, *_encodings(value)):
+        for form, replacement in self.sweep_forms():
+            if type(form) is str:
                 if form in text:
                     text = text.replace(form, replacement)
-            if "\n" in value:  # invalid JSON mixes escaped and raw line breaks in one string
-                text = _any_newline(value).sub(replacement.replace("\\", "\\\\"), text)
+            else:
+                text = form.sub(lambda _m, r=replacement: r, text)
         return text
+
+    def sweep_needed(self, text: str) -> bool:
+        """Whether :meth:`sweep` would change *text*."""
+        return any((form in text) if type(form) is str else form.search(text) is not None
+                   for form, _ in self.sweep_forms())
 
 
 def decode_base64_json(value: str) -> Any | None:
@@ -279,7 +404,7 @@ def decode_base64_json(value: str) -> Any | None:
 
 
 def _looks_like_card(text: str) -> bool:
-    digits = re.sub(r"[ -]", "", text)
+    digits = text.replace(" ", "").replace("-", "")
     return digits.isdigit() and 12 <= len(digits) <= 19
 
 
@@ -303,8 +428,13 @@ def _cookie(value: str, replace: Callable[[str], str], set_cookie: bool) -> str:
     return ";".join(pairs)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
+
+
 def _encodings(value: str) -> set[str]:
     """Other forms a value takes in stored text: JSON-escaped, URL-encoded."""
+    if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
+        return set()
     forms = {json.dumps(value)[1:-1], quote_plus(value), quote_plus(value, safe="")}
     return {f for f in forms if f}
 
@@ -319,5 +449,8 @@ _KEYED = re.compile(
     r"""(?P<lead>(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)\s*[:=]\s*)"""
     r"""(?P<val>"(?:[^"\\]|\\.)*"?|'[^'\n]*'?|[^\s,;&}<\]"']+)"""
 )
+# Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
+# token cannot contain a bare quote, so this never starts inside a string value.
+_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
 _PSEUDONYM_ONLY = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
 _TAGGED = re.compile(r"<(?P<tag>[A-Za-z_][\w.-]{0,63})(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")

@@ -89,3 +89,20 @@ def test_detectors_find_cards_tokens_and_keys_but_not_dates_or_ids():
 def test_the_redactor_never_shows_its_key():
     red = Redactor(KEY)
     assert KEY.decode() not in repr(red) and KEY.decode() not in str(vars(red).get("key_id"))
+
+
+def test_cards_grouped_in_threes_are_found():
+    assert [k for k, *_ in find_secrets("amex 378-282-246-310-005 ok")] == ["card"]
+
+
+def test_epoch_millisecond_timestamps_are_not_cards():
+    # 13 digits, some Luhn-valid: a payment card never starts with 1
+    stamps = [str(1_714_152_047_000 + i) for i in range(200)]
+    assert [s for s in stamps if list(find_secrets(s))] == []
+    assert fresh().json({"added_at": stamps}, "x") == {"added_at": stamps}
+
+
+def test_emails_are_pseudonymised_whatever_their_field_name():
+    out = fresh().json({"CustomerEmail": "jane.doe@example.org", "note": "cc ops@example.com"}, "x")
+    assert out["CustomerEmail"].startswith("tillroll:email:")
+    assert out["note"].startswith("cc tillroll:email:")
