@@ -1,0 +1,12 @@
+"""The app keys every vendor module reads: the clock and the seed.
+
+Kept apart from :mod:`.clock` and :mod:`.ids` so that the pure state modules never import
+aiohttp; only the HTTP adapters and :mod:`.app` do.
+"""
+
+from aiohttp import web
+
+from .clock import Clock
+
+CLOCK = web.AppKey("tillroll_sandbox_clock", Clock)
+SEED = web.AppKey("tillroll_sandbox_seed", int)
