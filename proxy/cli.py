@@ -1,0 +1,107 @@
+"""``tillroll record``: mitmproxy with the recording addon, several vendors at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from tillroll.cli import CONTEXT
+from tillroll.keys import RedactionKeyError, load_key
+from tillroll.policy import PolicyError, load_policy
+from tillroll.redact import Redactor
+
+ADDON = Path(__file__).with_name("addon.py")
+UIS = ("dump", "web", "console")
+_REVERSE = re.compile(r"^reverse:(?P<url>[^@]+?)(?:@(?P<port>\d+))?$")
+
+
+def mitmproxy_args(cassette: Path, modes: tuple[str, ...], listen_host: str | None, key_file: Path | None,
+                   policy: Path | None, max_body: int | None, sets: tuple[str, ...],
+                   confdir: Path | None) -> list[str]:
+    """The mitmproxy command line for a recording session (pure: tested as such)."""
+    args = ["-s", str(ADDON), "--set", f"tillroll_cassette={cassette}"]
+    for mode in modes or ("regular",):
+        args += ["--mode", mode]
+    if listen_host:
+        args += ["--listen-host", listen_host]
+    if key_file:
+        args += ["--set", f"tillroll_key_file={key_file}"]
+    if policy:
+        args += ["--set", f"tillroll_policy={policy}"]
+    if max_body is not None:
+        args += ["--set", f"tillroll_max_body={max_body}"]
+    if confdir:
+        args += ["--set", f"confdir={confdir}"]
+    for option in sets:
+        args += ["--set", option]
+    return args
+
+
+def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Path | None) -> str:
+    """What the user must configure on the POS, in words."""
+    host = listen_host or "this machine's address"
+    lines = []
+    for mode in modes or ("regular",):
+        m = _REVERSE.match(mode)
+        if m:
+            port = m.group("port") or "8080"
+            lines.append(f"  base URL {m.group('url')}  ->  point the POS at http://{host}:{port}")
+        else:
+            port = mode.rsplit("@", 1)[1] if "@" in mode else "8080"
+            lines.append(f"  {mode.split('@')[0]} proxy  ->  set the POS's HTTP(S) proxy to {host}:{port}")
+    ca = (confdir or Path("~/.mitmproxy").expanduser()) / "mitmproxy-ca-cert.pem"
+    lines.append(f"  HTTPS: the POS must trust mitmproxy's CA certificate: {ca}")
+    return "\n".join(lines)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("cassette", type=click.Path(path_type=Path))
+@click.option("--mode", "modes", multiple=True, metavar="MODE",
+              help="mitmproxy mode, repeatable: regular (default, port 8080), "
+                   "reverse:https://api.example.com@8081, …")
+@click.option("--listen-host", help="Address to listen on (default: all).")
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Redaction key file (default: $TILLROLL_KEY, then ~/.config/tillroll/key).")
+@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Redaction policy (TOML).")
+@click.option("--max-body", type=click.IntRange(min=0), help="Store at most this many bytes of a body.")
+@click.option("--confdir", type=click.Path(path_type=Path, file_okay=False),
+              help="mitmproxy's configuration directory (its CA certificate lives there).")
+@click.option("--set", "sets", multiple=True, metavar="OPTION=VALUE", help="Any mitmproxy option, repeatable.")
+@click.option("--ui", type=click.Choice(UIS), default="dump", show_default=True,
+              help="mitmdump (text), mitmweb (browser) or mitmproxy (console).")
+def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, sets, ui) -> None:
+    """Record the traffic between a POS and its vendors into CASSETTE, redacted.
+
+    Runs mitmproxy with the tillroll addon. One process can record several vendors
+    through reverse proxies, or everything as a regular HTTP(S) proxy. Ctrl-C stops it,
+    flushes the cassette and prints a summary.
+
+    \b
+    Example:
+      tillroll record cassettes/live
+      tillroll record cassettes/live \\
+          --mode reverse:https://api.mydrycleaner.com@8081 \\
+          --mode reverse:https://api.spoonity.com@8082
+    """
+    for option in sets:
+        if "=" not in option:
+            raise click.BadParameter(f"{option!r} is not OPTION=VALUE", param_hint="--set")
+    try:  # fail before starting a proxy that would not record
+        Redactor(load_key(key_file), load_policy(policy))
+    except (RedactionKeyError, PolicyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"tillroll: recording into {cassette}", err=True)
+    click.echo(where_to_point(modes, listen_host, confdir), err=True)
+    args = mitmproxy_args(cassette, modes, listen_host, key_file, policy, max_body, sets, confdir)
+    from mitmproxy.tools import main as mitm
+
+    if ui == "web":
+        mitm.mitmweb(args + ["--set", "web_open_browser=false"])
+    elif ui == "console":
+        mitm.mitmproxy(args)
+    else:
+        mitm.mitmdump(args)
+
+

@@ -1,0 +1,122 @@
+"""The recorder: raw exchanges in, redacted records into the cassette, counts kept.
+
+Pure of mitmproxy, so it is tested without a proxy. :meth:`Recorder.record` never
+raises: recording fails open (a problem is logged without secrets and counted), the
+traffic it watches is never affected.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import logging
+from pathlib import Path
+
+from tillroll.capture import capture
+from tillroll.exchange import Exchange
+from tillroll.raw import RawExchange
+from tillroll.redact import Redactor
+from tillroll.store import CassetteError, CassetteWriter
+
+log = logging.getLogger("tillroll")
+
+
+@dataclasses.dataclass
+class Stats:
+    recorded: int = 0
+    failed_outcomes: int = 0  # vendor said no (incl. inside a 200)
+    error_outcomes: int = 0  # HTTP errors and no-response exchanges
+    redactions: int = 0
+    recording_errors: int = 0  # exchanges tillroll could not record
+    by_operation: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+
+    def summary(self, cassette: str) -> str:
+        lines = [f"tillroll: {self.recorded} exchange(s) recorded into {cassette}: "
+                 f"{self.failed_outcomes} failed, {self.error_outcomes} error(s), "
+                 f"{self.redactions} redaction(s), {self.recording_errors} not recorded"]
+        for (vendor, operation), n in sorted(self.by_operation.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {vendor:<9} {operation or '-':<40} {n:>7}")
+        return "\n".join(lines)
+
+
+class Recorder:
+    """Turns raw exchanges into records and appends them, without ever raising."""
+
+    def __init__(self, cassette: str | Path, redactor: Redactor, *, max_pending: int = 50_000):
+        self.cassette = str(cassette)
+        self.redactor = redactor
+        self.stats = Stats()
+        self._writer: CassetteWriter | None = None
+        self._max_pending = max_pending
+        self._open_error: str | None = None
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            self._writer = CassetteWriter(self.cassette, max_pending=self._max_pending, block_when_full=False)
+        except (CassetteError, OSError) as exc:
+            self._open_error = _safe(exc)
+            log.error("tillroll: cannot record into %s (%s); traffic passes through unrecorded",
+                      self.cassette, self._open_error)
+
+    @property
+    def ready(self) -> bool:
+        return self._writer is not None
+
+    def record(self, raw: RawExchange) -> Exchange | None:
+        """Record *raw*; return the stored exchange, or None when it could not be recorded."""
+        try:
+            ex = capture(raw, self.redactor)
+        except Exception as exc:  # a bug in decoding/redaction: count it, never leak the body
+            return self._failed(f"capture failed ({type(exc).__name__})")
+        if self._writer is None:
+            return self._failed(f"no cassette ({self._open_error})", ex)
+        try:
+            self._writer.append(ex)
+        except (CassetteError, OSError) as exc:
+            return self._failed(_safe(exc), ex)
+        s = self.stats
+        s.recorded += 1
+        s.redactions += len(ex.redactions)
+        s.by_operation[(ex.vendor, ex.operation)] += 1
+        if ex.outcome == "failed":
+            s.failed_outcomes += 1
+        elif ex.outcome == "error":
+            s.error_outcomes += 1
+        return ex
+
+    def _failed(self, why: str, ex: Exchange | None = None) -> Exchange | None:
+        self.stats.recording_errors += 1
+        # the method and path template only: the path itself may hold an id, never a secret
+        # after redaction, but the template is enough to find the exchange
+        what = f"{ex.method} {ex.path_template}" if ex is not None else "an exchange"
+        log.warning("tillroll: %s was not recorded: %s", what, why)
+        return None
+
+    def close(self) -> str:
+        """Flush and close the cassette; return the summary for the user."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except (CassetteError, OSError) as exc:
+                self.stats.recording_errors += 1
+                log.error("tillroll: closing %s failed: %s", self.cassette, _safe(exc))
+            self._writer = None
+        return self.stats.summary(self.cassette)
+
+
+def describe(ex: Exchange) -> str:
+    """One line for a person watching the proxy: vendor, operation, outcome."""
+    text = f"tillroll: {ex.vendor} {ex.operation or '-'} {ex.outcome}"
+    if ex.outcome != "ok" and ex.outcome_message:
+        text += f": {ex.outcome_message[:120]}"
+    if ex.outcome == "failed" and ex.status is not None and ex.status < 400:
+        text += f" (hidden in HTTP {ex.status})"
+    return text
+
+
+def _safe(exc: BaseException) -> str:
+    """An error description without values: errors from the store name paths, not data."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or type(exc).__name__}" + (f" ({exc.filename})" if exc.filename else "")
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__

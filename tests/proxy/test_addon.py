@@ -1,0 +1,107 @@
+"""The addon inside mitmproxy's own test harness (taddons, tflow)."""
+
+import json
+
+import pytest
+from mitmproxy import exceptions
+from mitmproxy.test import taddons, tflow, tutils
+
+from proxy.addon import WARNING_MARK, TillrollRecorder
+from proxy.tee import Tee
+from tillroll.store import open_cassette
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    path = tmp_path / "key"
+    path.write_text("addon-test-key-0123456789abcdef")
+    return path
+
+
+def spot_flow(failed: bool):
+    flow = tflow.tflow(
+        req=tutils.treq(host="api.mydrycleaner.com", port=443, scheme=b"https", path=b"/q", method=b"POST",
+                        content=json.dumps({"RequestType": "GetCustomer", "AccountKey": "ABCD1234",
+                                            "SessionID": "sess-canary-123456"}).encode()),
+        resp=tutils.tresp(content=json.dumps({"Failed": failed, "Message": "Unable to load account."
+                                              if failed else None}).encode()),
+    )
+    flow.request.headers["content-type"] = "application/json"
+    return flow
+
+
+def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_file):
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file))
+        ok, failed = spot_flow(False), spot_flow(True)
+        addon.response(ok)
+        addon.response(failed)
+        assert ok.comment == "tillroll: spot GetCustomer ok" and not ok.marked
+        assert failed.comment == ("tillroll: spot GetCustomer failed: Unable to load account. "
+                                  "(hidden in HTTP 200)")
+        assert failed.marked == WARNING_MARK
+        addon.done()
+    exchanges = open_cassette(tmp_path / "c").exchanges()
+    assert [e.outcome for e in exchanges] == ["ok", "failed"]
+    assert all("sess-canary-123456" not in (e.request_body_text or "") for e in exchanges)
+
+
+def test_errors_without_a_response_are_recorded(tmp_path, key_file):
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file))
+        flow = tflow.tflow(err=True)
+        addon.error(flow)
+        addon.done()
+    [ex] = open_cassette(tmp_path / "c").exchanges()
+    assert (ex.status, ex.outcome, ex.error) == (None, "error", "error")
+
+
+def test_bad_options_are_refused_with_one_clear_error(tmp_path):
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        with pytest.raises(exceptions.OptionsError, match="does not exist"):
+            tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(tmp_path / "nokey"))
+        with pytest.raises(exceptions.OptionsError, match="0 or more"):
+            tctx.configure(addon, tillroll_max_body=-1)
+
+
+def test_without_a_cassette_the_addon_does_nothing():
+    addon = TillrollRecorder()
+    with taddons.context(addon):
+        flow = spot_flow(True)
+        addon.response(flow)
+        assert flow.comment == "" and addon.recorder is None
+
+
+def test_streamed_bodies_are_teed_and_recorded_truncated(tmp_path, key_file):
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
+                       tillroll_max_body=10)
+        flow = tflow.tflow(resp=True)
+        flow.response.stream = True
+        addon.responseheaders(flow)
+        tee = flow.response.stream
+        assert isinstance(tee, Tee)
+        chunks = [tee(b"0123456789abcdef"), tee(b"ghij"), tee(b"")]
+        assert b"".join(chunks) == b"0123456789abcdefghij"  # the client gets every byte
+        flow.response.content = b""
+        addon.response(flow)
+        addon.done()
+    [ex] = open_cassette(tmp_path / "c").exchanges()
+    assert ex.response_body == b"0123456789" and ex.response_truncated and ex.response_body_size == 20
+
+
+def test_large_buffered_bodies_are_stored_up_to_the_limit(tmp_path, key_file):
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
+                       tillroll_max_body=100)
+        flow = tflow.tflow(resp=tutils.tresp(content=b"x" * 5000))
+        addon.response(flow)
+        assert flow.response.content == b"x" * 5000  # untouched
+        addon.done()
+    [ex] = open_cassette(tmp_path / "c").exchanges()
+    assert len(ex.response_body) == 100 and ex.response_truncated and ex.response_body_size == 5000
