@@ -56,8 +56,10 @@ class Recorder:
             self._writer = CassetteWriter(self.cassette, max_pending=self._max_pending, block_when_full=False)
         except (CassetteError, OSError) as exc:
             self._open_error = _safe(exc)
-            log.error("tillroll: cannot record into %s (%s); traffic passes through unrecorded",
-                      self.cassette, self._open_error)
+            # A warning, not an error: mitmproxy exits on errors logged at start-up, and the
+            # traffic must keep flowing (the exit summary counts what was not recorded).
+            log.warning("tillroll: cannot record into %s (%s); traffic passes through unrecorded",
+                        self.cassette, self._open_error)
 
     @property
     def ready(self) -> bool:

@@ -89,17 +89,27 @@ def schema(fmt: str) -> None:
 @click.command(context_settings=CONTEXT)
 @click.option("--cassette", type=click.Path(path_type=Path), default=Path("cassettes/demo"),
               show_default=True, help="Where to write the demo cassette (replaced if it exists).")
-@click.option("--exchanges", type=click.IntRange(min=1), default=400, show_default=True,
-              help="How many exchanges to write.")
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Redaction key file (default: $TILLROLL_KEY, then ~/.config/tillroll/key).")
 @user_errors
-def demo(cassette: Path, exchanges: int) -> None:
-    """Write a small cassette of POS-day traffic across the four vendors and describe it.
+def demo(cassette: Path, key_file: Path | None) -> None:
+    """Record a POS day through the real proxy into a cassette, and show what was recorded.
+
+    Starts the built-in vendor sandbox and mitmdump with the tillroll addon in front of it,
+    drives a scripted day through SPOT, SpotOn, Xenial XGL and Spoonity (legacy Base64
+    bodies, an expired session and a few failures included), then reads the cassette.
 
     \b
     Example:
       tillroll demo
-      tillroll demo --cassette /tmp/demo --exchanges 1000
+      tillroll demo --cassette /tmp/demo
     """
-    summary = demo_mod.run_demo(cassette, exchanges)
-    click.echo(format_summary(summary))
+    click.echo("tillroll demo: sandbox + recording proxy + a scripted POS day ...", err=True)
+    result = demo_mod.run_demo(cassette, key_file=key_file)
+    click.echo(f"{result.calls} requests sent through the proxy.\n")
+    click.echo(format_summary(result.summary))
+    if result.hidden_failures:
+        click.echo("\nfailures hidden inside HTTP 200 responses:")
+        for failure in result.hidden_failures:
+            click.echo(f"  {failure}")
     click.echo(demo_mod.NEXT_STEPS.format(cassette=cassette))

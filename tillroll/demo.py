@@ -1,31 +1,55 @@
-"""The demo: a small cassette of a POS day across the four vendors, described.
+"""The demo: a POS day through the recording proxy to the vendor sandbox, then what was recorded.
 
-For now the traffic comes from :mod:`tillroll.synthetic`; it becomes a recording of
-the vendor sandbox through the real proxy once the proxy exists.
+Starts the sandbox (its clock movable, so a SPOT session can idle past 20 minutes), a real
+``mitmdump`` with the tillroll addon as a reverse proxy in front of it, drives the scripted
+POS day through the proxy, stops the proxy (which flushes the cassette) and reads the
+cassette back.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shutil
+import tempfile
 from pathlib import Path
 
-from .store import CassetteWriter, open_cassette
+import pyarrow.compute as pc
+
+from .pos_day import Client, run_pos_day
+from .proxy_process import recording_proxy
+from .sandbox import FakeClock, start_sandbox
+from .store import open_cassette
 from .summary import Summary, summarize
-from .synthetic import generate
 
 NEXT_STEPS = """
 Next, try:
   tillroll info {cassette}
   tillroll schema
-  duckdb -c "SELECT vendor, operation, count(*) FROM read_parquet('{cassette}/**/*.parquet', hive_partitioning=true) GROUP BY ALL"
+  tillroll record cassettes/live --mode reverse:https://api.mydrycleaner.com@8081
+  tillroll sandbox      # the vendor APIs on http://127.0.0.1:8700, to point a POS at
 """
 
 
-def run_demo(cassette: Path, exchanges: int) -> Summary:
-    """Write *exchanges* synthetic exchanges into a fresh *cassette*; return its summary."""
+@dataclasses.dataclass
+class DemoResult:
+    summary: Summary
+    calls: int
+    proxy_summary: str
+    hidden_failures: list[str]  # "vendor operation: message" of failures inside HTTP 2xx
+
+
+def run_demo(cassette: Path, *, key_file: Path | None = None) -> DemoResult:
+    """Record a POS day into a fresh *cassette*; return what it holds."""
     if cassette.exists():
         shutil.rmtree(cassette)
-    with CassetteWriter(cassette) as writer:
-        for ex in generate(exchanges):
-            writer.append(ex)
-    return summarize(open_cassette(cassette))
+    clock = FakeClock(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    with tempfile.TemporaryDirectory(prefix="tillroll-demo-") as work, start_sandbox(clock=clock) as upstream:
+        with recording_proxy(cassette, [f"reverse:{upstream}"], workdir=Path(work), key_file=key_file) as proxy:
+            calls = run_pos_day(Client(f"http://127.0.0.1:{proxy.ports[0]}"), advance_clock=clock.advance,
+                                now=clock.now)
+    opened = open_cassette(cassette)
+    table = opened.read_table(["vendor", "operation", "outcome", "outcome_message", "status"])
+    hidden = table.filter(pc.and_(pc.equal(table["outcome"], "failed"), pc.less(table["status"], 300)))
+    failures = [f"{r['vendor']} {r['operation']}: {r['outcome_message']}" for r in hidden.to_pylist()]
+    return DemoResult(summarize(opened), len(calls), proxy.summary, failures)

@@ -81,9 +81,13 @@ def test_schema_lists_every_column():
     assert "exchange_id" in names and "redactions" in names and data["schema_version"] >= 1
 
 
-def test_demo_writes_a_cassette_and_says_what_to_try_next(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--cassette", str(tmp_path / "d"), "--exchanges", "40"])
+def test_demo_records_a_pos_day_through_the_proxy_and_says_what_to_try_next(tmp_path, monkeypatch):
+    monkeypatch.setenv("TILLROLL_KEY", "cli-demo-test-key-0123456789")
+    result = CliRunner().invoke(main, ["demo", "--cassette", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
-    assert "exchanges   40" in result.output
-    assert "vendors     spoonity 10, spot 10, spoton 10, xgl 10" in result.output
+    sent = int(result.output.split(" requests sent through the proxy")[0].split()[-1])
+    assert f"exchanges   {sent}" in result.output  # every request was recorded
+    assert "vendors     spot 8, spoonity 7, spoton 5, xgl 5" in result.output
+    assert "failures hidden inside HTTP 200 responses:" in result.output
+    assert "xgl voidOrder: No submitted order" in result.output
     assert "Next, try:" in result.output

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .base import NOT_JSON, Profile, RequestView, VendorView, http_outcome, rules
+from .base import NOT_JSON, Profile, RequestView, VendorView, http_outcome, message_of, rules
 
 
 class Spoonity(Profile):
@@ -60,7 +60,7 @@ class Spoonity(Profile):
         if not isinstance(body, dict):
             return "ok", None
         if "voided" in body and not _truthy(body["voided"]):
-            return "failed", "order was not voided"
+            return "failed", message_of(body.get("error")) or "order was not voided"
         if "success" in body and not _truthy(body["success"]):
             err = body.get("error") if isinstance(body.get("error"), dict) else {}
             errors = err.get("errors") or []
