@@ -39,11 +39,12 @@ class DemoResult:
     hidden_failures: list[str]  # "vendor operation: message" of failures inside HTTP 2xx
 
 
-def run_demo(cassette: Path, *, key_file: Path | None = None) -> DemoResult:
-    """Record a POS day into a fresh *cassette*; return what it holds."""
+def run_demo(cassette: Path, *, key_file: Path | None = None, start: dt.datetime | None = None) -> DemoResult:
+    """Record a POS day into a fresh *cassette*; return what it holds. The sandbox's
+    clock starts at *start* (default: now), which decides the vendor data it serves."""
     if cassette.exists():
         shutil.rmtree(cassette)
-    clock = FakeClock(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    clock = FakeClock(start or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     with tempfile.TemporaryDirectory(prefix="tillroll-demo-") as work, start_sandbox(clock=clock) as upstream:
         with recording_proxy(cassette, [f"reverse:{upstream}"], workdir=Path(work), key_file=key_file) as proxy:
             calls = run_pos_day(Client(f"http://127.0.0.1:{proxy.ports[0]}"), advance_clock=clock.advance,
