@@ -80,7 +80,7 @@ def compact_cassette(
                 after += 1
             for f in readable:  # only after every merged file is in place
                 f.unlink(missing_ok=True)
-            pqf.fsync_dir(partition)
+            pqf.fsync_path(partition)
     return CompactResult(len(files), after, rows, dropped, notices)
 
 

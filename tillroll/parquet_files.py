@@ -63,7 +63,7 @@ def write_partitioned_batches(root: Path, batches, *, compression: str = COMPRES
                 writers[date][0].write_batch(part, row_group_size=64 * 1024)
         for writer, tmp, _ in writers.values():
             writer.close()
-            _fsync_file(tmp)
+            fsync_path(tmp)
     except BaseException:
         for writer, tmp, _ in writers.values():
             try:
@@ -75,27 +75,14 @@ def write_partitioned_batches(root: Path, batches, *, compression: str = COMPRES
     written = []
     for _, tmp, path in writers.values():
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        fsync_path(path.parent)
         written.append(path)
     return sorted(written)
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_partitioned(root: Path, table: pa.Table, *, compression: str = COMPRESSION) -> list[Path]:
     """Write *table* into its date partitions under *root*; return the new files."""
-    written = []
-    for date, part in sorted(split_by_date(table).items()):
-        path = partition_dir(root, date) / f"part-{new_exchange_id()}.parquet"
-        write_atomic(part, path, compression=compression)
-        written.append(path)
-    return written
+    return write_partitioned_batches(root, table.to_batches(), compression=compression)
 
 
 def write_atomic(table: pa.Table, path: Path, *, compression: str = COMPRESSION) -> None:
@@ -112,7 +99,7 @@ def write_atomic(table: pa.Table, path: Path, *, compression: str = COMPRESSION)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -138,7 +125,8 @@ def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
     return table.select(names).cast(pa.schema([SCHEMA.field(n) for n in names]))
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a rename is durable once its directory is synced)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

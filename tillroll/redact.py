@@ -82,7 +82,6 @@ class Pass:
         self._memo: dict[int, tuple[Any, Any]] = {}  # id(container) -> (container, redacted)
         self.recording = True
         self.base64_fields: frozenset[str] = frozenset()
-        self.base64_problems: list[str] = []
 
     # -- rules ---------------------------------------------------------------------------
     def rule_for(self, name: str) -> Rule | None:
@@ -257,9 +256,8 @@ class Pass:
     def _base64_json(self, value: str, where: str) -> str:
         """Decode a Base64 JSON member (SPOT's legacy ``Body``), redact it, re-encode it."""
         decoded = decode_base64_json(value)
-        if decoded is None:
-            self.base64_problems.append(f"{where} is not Base64-encoded JSON")
-            return self.text(value, where)  # opaque: treat as free text
+        if decoded is None:  # not Base64 JSON after all: treat it as free text
+            return self.text(value, where)
         redacted = self.json(decoded, f"{where}(base64)")
         if redacted is decoded or redacted == decoded:
             return value

@@ -29,7 +29,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -345,9 +345,6 @@ class Cassette:
 
     def exchanges(self) -> list[Exchange]:
         return from_table(self.read_table())
-
-    def iter_exchanges(self) -> Iterator[Exchange]:
-        yield from self.exchanges()
 
     def _quarantine(self, path: Path, why: str) -> None:
         self.quarantined.append(quarantine(self.root, path, why))
