@@ -176,10 +176,8 @@ class Exchange:
 
     @property
     def url(self) -> str:
-        default = {"http": 80, "https": 443}.get(self.scheme)
-        netloc = self.host if self.port == default else f"{self.host}:{self.port}"
-        if ":" in self.host and not self.host.startswith("["):
-            netloc = f"[{self.host}]" if self.port == default else f"[{self.host}]:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
+        netloc = host if self.port == {"http": 80, "https": 443}.get(self.scheme) else f"{host}:{self.port}"
         return f"{self.scheme}://{netloc}{self.path}" + (f"?{self.query}" if self.query else "")
 
     @property
