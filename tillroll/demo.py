@@ -23,7 +23,7 @@ from .store import open_cassette
 from .summary import Summary, summarize
 
 NEXT_STEPS = """
-Next, try:
+Next, try (after `. .venv/bin/activate`, or prefix the commands with .venv/bin/):
   tillroll info {cassette}
   tillroll schema
   tillroll record cassettes/live --mode reverse:https://api.mydrycleaner.com@8081
