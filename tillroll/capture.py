@@ -136,8 +136,11 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, stri
     if drop:
         p.redactions.append((where, "policy.drop-body"))
         return None
-    if text is None:  # binary: keep only if nothing in it looks like a secret
-        if has_secret(body.decode("latin-1")):
+    if text is None:  # not UTF-8: binary, or text in another charset. Read it as Latin-1
+        # (one character per byte, never fails) and keep it only if nothing in it is
+        # named like a secret or looks like one: the bytes cannot be rewritten safely.
+        latin = body.decode("latin-1")
+        if has_secret(latin) or p.named(latin, where) != latin:
             p.redactions.append((where, "body.binary-with-secret"))
             return None
         return body

@@ -344,7 +344,7 @@ class Pass:
             return f"{m.group('lead')}{quote}{new}{quote if closed else ''}"
 
         def tagged(m: re.Match) -> str:
-            rule = self.rule_for(m.group("tag"))
+            rule = self.rule_for(m.group("local"))
             if rule is None or rule.action == "keep" or not m.group("val"):
                 return m.group()
             new = self._apply(rule, m.group("val"), f"{where}.{m.group('tag')}")
@@ -451,4 +451,6 @@ _KEYED = re.compile(
 # token cannot contain a bare quote, so this never starts inside a string value.
 _JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
 _PSEUDONYM_ONLY = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
-_TAGGED = re.compile(r"<(?P<tag>[A-Za-z_][\w.-]{0,63})(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
+# XML elements, namespace prefix allowed (<a:Password>); the rule is the local name's.
+_TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\w.-]{0,63}))"
+                     r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")

@@ -73,3 +73,21 @@ def test_the_stored_json_keeps_its_formatting_and_number_spelling():
     ex = capture(exchange("POST", "api.example.com", "/x", body=body, response=b"{}"), redactor())
     assert ex.request_body_text.startswith('{\n  "amount": 10.00,\n  "api_key": "tillroll:apikey:')
     assert ex.request_body_text.endswith('",\n  "n": 0.0\n}')
+
+
+def test_a_body_in_another_charset_with_a_named_secret_is_not_stored():
+    body = '{"name": "José", "Password": "hunter2-latin"}'.encode("latin-1")  # not UTF-8
+    ex = capture(exchange("POST", "api.example.com", "/x", body=body,
+                          headers=[("Content-Type", "application/json; charset=iso-8859-1")], response=b""),
+                 redactor())
+    assert ex.request_body_bytes is None and ex.request_body_text is None
+    assert ex.request_body_size == len(body)
+    assert ("request.body", "body.binary-with-secret") in ex.redactions
+
+
+def test_namespaced_xml_elements_are_redacted():
+    xml = b'<s:Envelope><s:Body><a:Login><a:Password>hunter2-soap</a:Password></a:Login></s:Body></s:Envelope>'
+    ex = capture(exchange("POST", "api.example.com", "/soap", body=xml,
+                          headers=[("Content-Type", "text/xml")], response=b""), redactor())
+    assert "hunter2-soap" not in ex.request_body_text
+    assert "<a:Password>tillroll:dropped</a:Password>" in ex.request_body_text
