@@ -274,6 +274,9 @@ class Pass:
             rule = self.rule_for(name)
             if rule is not None and rule.action != "keep":
                 out.append((name, self._header_value(name, value, rule, f"{where}.{name.lower()}")))
+            elif "?" in value and name.lower() in _URL_HEADERS:  # a URL: its query is redacted like ours
+                base, _, query = value.partition("?")
+                out.append((name, f"{self.value(base, where)}?{self.query(query, f'{where}.{name.lower()}')}"))
             elif len(value) < MIN_LENGTH or not maybe_secret(value):
                 out.append((name, value))
             else:
@@ -426,6 +429,7 @@ def _cookie(value: str, replace: Callable[[str], str], set_cookie: bool) -> str:
     return ";".join(pairs)
 
 
+_URL_HEADERS = frozenset({"referer", "location", "content-location", "refresh", "link", "origin"})
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
 
 

@@ -106,3 +106,12 @@ def test_emails_are_pseudonymised_whatever_their_field_name():
     out = fresh().json({"CustomerEmail": "jane.doe@example.org", "note": "cc ops@example.com"}, "x")
     assert out["CustomerEmail"].startswith("tillroll:email:")
     assert out["note"].startswith("cc tillroll:email:")
+
+
+def test_urls_in_headers_have_their_query_redacted():
+    p = fresh()
+    out = dict(p.headers([("Referer", "https://pos.example/checkout?api_key=sk-live-998877&step=2"),
+                          ("Location", "/next?session_id=abcdef123456")], "h"))
+    assert out["Referer"].startswith("https://pos.example/checkout?api_key=tillroll:apikey:")
+    assert out["Referer"].endswith("&step=2")
+    assert "abcdef123456" not in out["Location"]
