@@ -12,6 +12,7 @@ catches everything, logs it without secrets and counts it; the count is in the s
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -115,6 +116,12 @@ class TillrollRecorder:
                     flow.marked = WARNING_MARK
             except Exception:  # cosmetic only
                 pass
+
+    def running(self) -> None:
+        # Everything loaded so far (mitmproxy, tillroll, their modules) lives as long as the
+        # process: keep it out of the cyclic GC's full collections, which otherwise stopped
+        # the event loop for 50-70 ms every few thousand requests (benchmarks/RESULTS.md).
+        gc.freeze()
 
     def done(self) -> None:
         self._close()
