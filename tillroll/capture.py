@@ -26,6 +26,7 @@ from .vendors import detect
 from .vendors.base import NOT_JSON, Profile, RequestView, VendorView
 
 _PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
+QUERY_ENCODINGS = ("query", "query-json")  # parameters that do not come from the body
 
 
 def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
@@ -64,9 +65,11 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
     ex.path = p.value(req.path, "request.path")
     drop = policy.drops_body(view.path)
     ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")
-    if vendor.params is not None and vendor.params is req_json and req_strict and ex.request_body_text:
+    if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
+        pass  # no parameters, or they come from a body the policy says not to store
+    elif vendor.params is req_json and req_strict and ex.request_body_text:
         ex.params_json = ex.request_body_text  # the parameters are the whole (redacted) body
-    elif vendor.params is not None:
+    else:
         # A view of the request: its redactions are already listed (and a part of the body
         # already redacted is not walked again).
         p.recording = False

@@ -36,6 +36,7 @@ drop = ["/v1/private/*"]
     assert private.request_body_text is None and private.response_body_text is None
     assert private.request_body_size == len(body)
     assert ("request.body", "policy.drop-body") in private.redactions
+    assert private.params_json is None  # parameters decoded from a dropped body go with it
 
 
 @pytest.mark.parametrize("text,message", [
