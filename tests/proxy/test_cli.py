@@ -1,0 +1,70 @@
+"""tillroll record: the mitmproxy command line it builds, what it tells the user, a real run."""
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from proxy.cli import ADDON, mitmproxy_args, where_to_point
+from tillroll.cli import main
+from tillroll.proxy_process import free_port
+from tillroll.sandbox import start_sandbox
+from tillroll.store import open_cassette
+
+
+def test_several_reverse_modes_become_one_mitmproxy_command_line(tmp_path):
+    args = mitmproxy_args(tmp_path / "c", ("reverse:https://api.mydrycleaner.com@8081",
+                                           "reverse:https://api.spoonity.com@8082"), "127.0.0.1",
+                          tmp_path / "key", None, 1000, ("stream_large_bodies=1m",), None)
+    assert args[:2] == ["-s", str(ADDON)]
+    assert args.count("--mode") == 2 and "reverse:https://api.spoonity.com@8082" in args
+    assert f"tillroll_cassette={tmp_path / 'c'}" in args and "tillroll_max_body=1000" in args
+    assert "stream_large_bodies=1m" in args and f"tillroll_key_file={tmp_path / 'key'}" in args
+
+
+def test_the_user_is_told_where_to_point_the_pos_and_where_the_ca_is(tmp_path):
+    text = where_to_point(("reverse:https://api.spoonity.com@8082", "regular@9090"), "10.1.2.3", tmp_path)
+    assert "base URL https://api.spoonity.com  ->  point the POS at http://10.1.2.3:8082" in text
+    assert "set the POS's HTTP(S) proxy to 10.1.2.3:9090" in text
+    assert str(tmp_path / "mitmproxy-ca-cert.pem") in text
+
+
+def test_a_missing_key_file_or_a_bad_flag_is_one_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--key-file", str(tmp_path / "nokey")])
+    assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--set", "no-equals-sign"])
+    assert result.exit_code == 2 and "is not OPTION=VALUE" in result.output
+
+
+def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path):
+    key = tmp_path / "key"
+    key.write_text("record-cli-test-key-0123456789")
+    port = free_port()
+    with start_sandbox() as upstream:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("tillroll")), "record", str(tmp_path / "c"), "--key-file", str(key),
+             "--listen-host", "127.0.0.1", "--mode", f"reverse:{upstream}@{port}",
+             "--confdir", str(tmp_path / "mitm"), "--set", "flow_detail=0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:  # bounded wait for the proxy
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__sandbox/clock", timeout=2) as resp:
+                        assert resp.status == 200
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read()
+                    time.sleep(0.1)
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert f"point the POS at http://127.0.0.1:{port}" in output
+    assert "tillroll: 1 exchange(s) recorded into" in output
+    [ex] = open_cassette(tmp_path / "c").exchanges()
+    assert ex.path == "/__sandbox/clock" and ex.status == 200
