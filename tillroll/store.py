@@ -414,7 +414,7 @@ def dedupe(table: pa.Table) -> pa.Table:
         return table
     seen: set[str] = set()
     keep = []
-    for i, value in enumerate(ids.to_pylist()):
+    for value in ids.to_pylist():
         keep.append(value not in seen)
         seen.add(value)
     return table.filter(pa.array(keep))

@@ -11,7 +11,6 @@ import pytest
 
 from tests.factories import T0, error_exchange, full_exchange
 from tillroll.store import CassetteError, CassetteWriter, open_cassette
-from tillroll.exchange import new_exchange_id
 
 REPO = Path(__file__).resolve().parents[2]
 
