@@ -55,7 +55,12 @@ def luhn_valid(digits: str) -> bool:
 def find_secrets(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(kind, start, end)`` for every detected secret in *text*."""
     if len(text) < MIN_LENGTH or not maybe_secret(text):
-        return
+        return iter(())
+    return scan(text)
+
+
+def scan(text: str) -> Iterator[tuple[str, int, int]]:
+    """:func:`find_secrets` without the prefilter, for callers that already ran it."""
     for m in _COMBINED.finditer(text):
         kind = m.lastgroup.replace("_", "-")
         if kind == "card" and not is_card_number(m.group()):

@@ -26,7 +26,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote_plus, unquote_plus
 
-from .detectors import MIN_LENGTH, find_secrets, maybe_secret
+from .detectors import MIN_LENGTH, maybe_secret, scan
 from .keys import key_id
 from .policy import DEFAULT_POLICY, PERSON_CONTAINERS, Policy, Rule, contextual_rule, generic_rule, normalise
 
@@ -140,7 +140,11 @@ class Pass:
         """*text* with detected secrets (cards, JWTs, bearer tokens, keys, emails) replaced."""
         if len(text) < MIN_LENGTH or not maybe_secret(text):
             return text
-        hits = list(find_secrets(text))
+        return self._detected(text, where)
+
+    def _detected(self, text: str, where: str) -> str:
+        """:meth:`value` for text that already passed the prefilter (the walk checks inline)."""
+        hits = list(scan(text))
         if not hits:
             return text
         out, last = [], 0
@@ -170,7 +174,7 @@ class Pass:
         if kind is str:
             if len(obj) < MIN_LENGTH or not maybe_secret(obj):
                 return obj
-            return self.value(obj, where)
+            return self._detected(obj, where)
         if kind is int and obj > 10**12:
             text = str(obj)
             redacted = self.value(text, where)
@@ -208,7 +212,7 @@ class Pass:
                 elif len(v) < MIN_LENGTH or not maybe_secret(v):
                     continue
                 else:
-                    new = self.value(v, f"{where}.{k}")
+                    new = self._detected(v, f"{where}.{k}")
             elif type(v) is dict or type(v) is list:
                 new = self.json(v, f"{where}.{k}", normalise(k))
             elif type(v) is int and v > 10**12:
@@ -225,11 +229,14 @@ class Pass:
         out = None
         for i, v in enumerate(obj):
             t = type(v)
-            if t is str and (len(v) < MIN_LENGTH or not maybe_secret(v)):
+            if t is str:
+                if len(v) < MIN_LENGTH or not maybe_secret(v):
+                    continue
+                new = self._detected(v, f"{where}[{i}]")
+            elif t is dict or t is list or t is int:
+                new = self.json(v, f"{where}[{i}]", parent)
+            else:
                 continue
-            if t is not str and t is not dict and t is not list and t is not int:
-                continue
-            new = self.json(v, f"{where}[{i}]", parent)
             if new is not v and new != v:
                 if out is None:
                     out = list(obj)
@@ -280,7 +287,7 @@ class Pass:
             elif len(value) < MIN_LENGTH or not maybe_secret(value):
                 out.append((name, value))
             else:
-                out.append((name, self.value(value, f"{where}.{name.lower()}")))
+                out.append((name, self._detected(value, f"{where}.{name.lower()}")))
         return out
 
     def _header_value(self, name: str, value: str, rule: Rule, where: str) -> str:
