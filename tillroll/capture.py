@@ -12,7 +12,6 @@ size and content type are kept (fail closed).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -21,11 +20,10 @@ from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .exchange import Exchange, split_body
 from .raw import RawExchange, header
-from .redact import Pass, Redactor
+from .redact import PSEUDONYM, Pass, Redactor
 from .vendors import detect
 from .vendors.base import NOT_JSON, Profile, RequestView, VendorView
 
-_PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
 QUERY_ENCODINGS = ("query", "query-json")  # parameters that do not come from the body
 
 
@@ -204,28 +202,27 @@ def _redacted_json_text(p: Pass, text: str, value: Any, redacted: Any, replaced:
 
 def _unredacted(text: str) -> str:
     """*text* without tillroll's own pseudonyms (which contain a card's last four digits)."""
-    return _PSEUDONYM.sub("", text)
+    return PSEUDONYM.sub("", text)
 
 
 def _sweep(p: Pass, ex: Exchange) -> None:
     """Fail closed: no value redacted anywhere survives anywhere else in the record."""
     if not p.seen:
         return
-    fields = [ex.path, ex.query, ex.request_body_text, ex.response_body_text, ex.params_json,
-              ex.outcome_message, ex.error, *(v for _, v in ex.request_headers),
-              *(v for _, v in ex.response_headers or ())]
-    everything = "\n".join(f for f in fields if f)
-    if not p.sweep_needed(everything):
+    texts = [getattr(ex, field) for field in _SWEPT]
+    headers = [*(v for _, v in ex.request_headers), *(v for _, v in ex.response_headers or ())]
+    if not p.sweep_needed("\n".join(t for t in texts + headers if t)):
         return  # the common case: every redacted value was replaced where it stood
-    ex.path = p.sweep(ex.path)
-    ex.query = p.sweep(ex.query) if ex.query else ex.query
+    for field, value in zip(_SWEPT, texts):
+        if value:
+            setattr(ex, field, p.sweep(value))
     ex.request_headers = [(k, p.sweep(v)) for k, v in ex.request_headers]
     if ex.response_headers:
         ex.response_headers = [(k, p.sweep(v)) for k, v in ex.response_headers]
-    for field in ("request_body_text", "response_body_text", "params_json", "outcome_message", "error"):
-        value = getattr(ex, field)
-        if value:
-            setattr(ex, field, p.sweep(value))
+
+
+# The record's text columns besides the headers: everything the sweep must cover.
+_SWEPT = ("path", "query", "request_body_text", "response_body_text", "params_json", "outcome_message", "error")
 
 
 def _len(body: bytes | None) -> int | None:

@@ -78,7 +78,7 @@ class Pass:
         self.redactions: list[tuple[str, str]] = []
         self.seen: dict[str, str] = {}  # redacted value -> its replacement, for the sweep
         self.replaced: list[str] = []  # every value replaced, in order (a body's are a slice)
-        self._forms: list[tuple[str, str]] | None = None  # (form, replacement), longest first
+        self._forms: list[tuple[str | re.Pattern, str]] | None = None  # see sweep_forms()
         self._memo: dict[int, tuple[Any, Any]] = {}  # id(container) -> (container, redacted)
         self.recording = True
         self.base64_fields: frozenset[str] = frozenset()
@@ -103,6 +103,10 @@ class Pass:
     def _note(self, where: str, rule: str, value: str, replacement: str) -> None:
         if self.recording:
             self.redactions.append((where, rule))
+        self._remember(value, replacement)
+
+    def _remember(self, value: str, replacement: str) -> None:
+        """*value* was replaced: substitute it in its body, sweep it from everything else."""
         self.replaced.append(value)
         if value not in self.seen:
             self.seen[value] = replacement
@@ -269,9 +273,7 @@ class Pass:
         if redacted is decoded or redacted == decoded:
             return value
         encoded = base64.b64encode(json.dumps(redacted, separators=(",", ":")).encode()).decode()
-        self.seen.setdefault(value, encoded)  # the old Base64 is a secret too: sweep and substitute it
-        self.replaced.append(value)
-        self._forms = None
+        self._remember(value, encoded)  # the old Base64 holds the secrets: it goes wherever it stands
         return encoded
 
     # -- headers, query, form ------------------------------------------------------------------
@@ -283,7 +285,8 @@ class Pass:
                 out.append((name, self._header_value(name, value, rule, f"{where}.{name.lower()}")))
             elif "?" in value and name.lower() in _URL_HEADERS:  # a URL: its query is redacted like ours
                 base, _, query = value.partition("?")
-                out.append((name, f"{self.value(base, where)}?{self.query(query, f'{where}.{name.lower()}')}"))
+                path = f"{where}.{name.lower()}"
+                out.append((name, f"{self.value(base, path)}?{self.query(query, path)}"))
             elif len(value) < MIN_LENGTH or not maybe_secret(value):
                 out.append((name, value))
             else:
@@ -348,7 +351,7 @@ class Pass:
             quote = raw[0] if raw[:1] in "\"'" else ""
             closed = bool(quote) and len(raw) > 1 and raw[-1] == quote
             inner = raw[1:-1] if closed else raw[len(quote):]
-            if _PSEUDONYM_ONLY.fullmatch(inner):
+            if PSEUDONYM.fullmatch(inner):
                 return m.group()
             new = self._apply(rule, inner, f"{where}.{m.group('key')}")
             return f"{m.group('lead')}{quote}{new}{quote if closed else ''}"
@@ -461,7 +464,7 @@ _KEYED = re.compile(
 # Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
 # token cannot contain a bare quote, so this never starts inside a string value.
 _JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
-_PSEUDONYM_ONLY = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")
+PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")  # what _apply and value() write
 # XML elements, namespace prefix allowed (<a:Password>); the rule is the local name's.
 _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\w.-]{0,63}))"
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
