@@ -11,13 +11,6 @@ from proxy.tee import Tee
 from tillroll.store import open_cassette
 
 
-@pytest.fixture
-def key_file(tmp_path):
-    path = tmp_path / "key"
-    path.write_text("addon-test-key-0123456789abcdef")
-    return path
-
-
 def spot_flow(failed: bool):
     flow = tflow.tflow(
         req=tutils.treq(host="api.mydrycleaner.com", port=443, scheme=b"https", path=b"/q", method=b"POST",

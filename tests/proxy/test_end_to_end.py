@@ -22,13 +22,6 @@ SECRETS = [creds.SECURITY_ID, creds.PASSWORD, creds.SPOTON_API_KEY, creds.SPOONI
            creds.SPOONITY_CARD]
 
 
-@pytest.fixture
-def key_file(tmp_path):
-    path = tmp_path / "key"
-    path.write_text("end-to-end-test-key-0123456789")
-    return path
-
-
 @pytest.mark.parametrize("mode", ["reverse", "regular"])
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_pos_day_is_recorded_through_the_real_proxy(tmp_path, key_file, mode, scheme):

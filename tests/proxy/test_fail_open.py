@@ -63,13 +63,6 @@ def fetch(url: str, data: bytes | None = None, timeout: float = 20.0) -> tuple[i
 
 
 @pytest.fixture
-def key_file(tmp_path):
-    path = tmp_path / "key"
-    path.write_text("fail-open-test-key-0123456789")
-    return path
-
-
-@pytest.fixture
 def proxied(tmp_path, key_file):
     with start_sandbox(app=hostile_upstream()) as upstream:
         with recording_proxy(tmp_path / "c", [f"reverse:{upstream}"], workdir=tmp_path / "mitm",
