@@ -97,13 +97,9 @@ class TillrollRecorder:
             req_tee = flow.request.stream if isinstance(flow.request.stream, Tee) else None
             resp_tee = flow.response.stream if flow.response and isinstance(flow.response.stream, Tee) else None
             raw = raw_from_flow(flow, max_body=ctx.options.tillroll_max_body,
-                                request_body=req_tee.kept if req_tee else None,
-                                response_body=resp_tee.kept if resp_tee else None,
+                                request_stream=(req_tee.kept, req_tee.total) if req_tee else None,
+                                response_stream=(resp_tee.kept, resp_tee.total) if resp_tee else None,
                                 new_connection=new_connection)
-            if req_tee:
-                raw.request.body_size = req_tee.total
-            if resp_tee and raw.response:
-                raw.response.body_size = resp_tee.total
         except Exception as exc:  # fail open
             self.recorder.stats.recording_errors += 1
             log.warning("tillroll: could not read a flow (%s)", type(exc).__name__)

@@ -42,18 +42,18 @@ class Stats:
 class Recorder:
     """Turns raw exchanges into records and appends them, without ever raising."""
 
-    def __init__(self, cassette: str | Path, redactor: Redactor, *, max_pending: int = 50_000):
+    def __init__(self, cassette: str | Path, redactor: Redactor):
         self.cassette = str(cassette)
         self.redactor = redactor
         self.stats = Stats()
         self._writer: CassetteWriter | None = None
-        self._max_pending = max_pending
         self._open_error: str | None = None
         self._open()
 
     def _open(self) -> None:
         try:
-            self._writer = CassetteWriter(self.cassette, max_pending=self._max_pending, block_when_full=False)
+            # the store's own queue bound; never wait for the disk on the proxy's event loop
+            self._writer = CassetteWriter(self.cassette, block_when_full=False)
         except (CassetteError, OSError) as exc:
             self._open_error = _safe(exc)
             # A warning, not an error: mitmproxy exits on errors logged at start-up, and the

@@ -13,16 +13,16 @@ from mitmproxy import http
 from .raw import RawExchange, RawRequest, RawResponse
 
 
-def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_body: bytes | None = None,
-                  response_body: bytes | None = None, new_connection: bool = True) -> RawExchange:
+def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_stream: tuple[bytes, int] | None = None,
+                  response_stream: tuple[bytes, int] | None = None, new_connection: bool = True) -> RawExchange:
     """The raw exchange of *flow*. Bodies longer than *max_body* are cut (and flagged).
 
-    *request_body* / *response_body* replace the flow's bodies when they were streamed
-    (the addon kept a copy of their first bytes). Bodies stay content-encoded, as on the wire.
+    A body that was streamed is not in the flow: *request_stream* / *response_stream*
+    give ``(first bytes kept, total bytes seen)`` for it instead. Bodies stay
+    content-encoded, as on the wire.
     """
     req = flow.request
-    body, size, cut = _body(req.raw_content if request_body is None else request_body, max_body,
-                            streamed=request_body is not None)
+    body, size, cut = _body(req.raw_content, max_body, request_stream)
     request = RawRequest(
         method=req.method, scheme=req.scheme, host=req.pretty_host, port=req.port,
         path=req.path.split("?", 1)[0], query=req.path.split("?", 1)[1] if "?" in req.path else "",
@@ -32,8 +32,7 @@ def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_body: bytes | N
     raw = RawExchange(request=request, started_at=dt.datetime.fromtimestamp(req.timestamp_start, dt.timezone.utc))
     if flow.response is not None:
         resp = flow.response
-        body, size, cut = _body(resp.raw_content if response_body is None else response_body, max_body,
-                                streamed=response_body is not None)
+        body, size, cut = _body(resp.raw_content, max_body, response_stream)
         raw.response = RawResponse(
             status=resp.status_code, reason=resp.reason, http_version=resp.http_version,
             headers=[(k, v) for k, v in resp.headers.items(multi=True)], body=body, body_size=size, truncated=cut,
@@ -44,11 +43,14 @@ def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_body: bytes | N
     return raw
 
 
-def _body(content: bytes | None, max_body: int, *, streamed: bool) -> tuple[bytes | None, int | None, bool]:
+def _body(content: bytes | None, max_body: int,
+          stream: tuple[bytes, int] | None) -> tuple[bytes | None, int | None, bool]:
+    """``(stored body, size on the wire, truncated)``."""
+    if stream is not None:  # streamed: only the first bytes were kept
+        kept, total = stream
+        return kept[:max_body], total, True
     if content is None:
         return None, None, False
-    if streamed:  # only the first bytes were kept; the size on the wire is unknown here
-        return content[:max_body], None, True
     if len(content) > max_body:
         return content[:max_body], len(content), True
     return content, len(content), False

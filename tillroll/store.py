@@ -371,7 +371,7 @@ def open_cassette(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
 def recover_segments(cassette: Cassette) -> None:
     """Roll every orphan segment (its writer is gone) into Parquet, or quarantine it."""
     root = cassette.root
-    for seg in sorted((root / WAL).glob(f"*{SUFFIX}")):
+    for seg in cassette.live_segments():
         handle = try_lock(seg)
         if handle is None:
             continue  # a live writer owns it, or it was just rolled
