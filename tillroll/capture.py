@@ -221,8 +221,10 @@ def _sweep(p: Pass, ex: Exchange) -> None:
         ex.response_headers = [(k, p.sweep(v)) for k, v in ex.response_headers]
 
 
-# The record's text columns besides the headers: everything the sweep must cover.
-_SWEPT = ("path", "query", "request_body_text", "response_body_text", "params_json", "outcome_message", "error")
+# The record's text columns besides the headers: everything the sweep must cover,
+# including what a profile derived from the unredacted request (template, operation).
+_SWEPT = ("path", "path_template", "operation", "query", "request_body_text", "response_body_text",
+          "params_json", "outcome_message", "error")
 
 
 def _len(body: bytes | None) -> int | None:

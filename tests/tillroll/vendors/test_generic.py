@@ -31,3 +31,11 @@ def test_a_connection_error_is_an_exchange_too():
     raw = exchange("GET", "api.example.com", "/health", status=None, error="connection refused")
     ex = capture(raw, redactor())
     assert (ex.status, ex.outcome, ex.outcome_message) == (None, "error", "connection refused")
+
+
+def test_a_secret_in_the_path_leaves_no_trace_in_the_template_or_the_operation():
+    raw = exchange("GET", "api.example.com", f"/v1/sessions/{JWT}/refresh", response=b"{}")
+    ex = capture(raw, redactor())
+    for column in (ex.path, ex.path_template, ex.operation):
+        assert JWT not in column, column
+    assert ex.path_template.startswith("/v1/sessions/tillroll:jwt:")
