@@ -33,7 +33,9 @@ What is measured:
    ``--proxy-cpu`` (0) and everything else - this driver with the upstream thread, and the
    load generator - to ``--load-cpu`` (1), so plain and addon mitmdump each get exactly
    one core, the same one, and the load side cannot take it (``sched_setaffinity`` on
-   every thread, like ``taskset -a -p``). ``--no-pin`` leaves placement to the scheduler.
+   every thread, like ``taskset -a -p``). The addon's capture worker is a separate process
+   started before the pinning: it is left to the scheduler (either core), and its CPU is
+   counted as the proxy's. ``--no-pin`` leaves placement to the scheduler.
    A *direct* calibration (client -> upstream, no proxy) first shows what the load core
    can drive, and every block reports how busy the load core was.
 4. **Alternation.** ``--rounds`` rounds. Each round starts a fresh plain mitmdump and a
@@ -44,8 +46,8 @@ What is measured:
    pair flips every block and every round), then the paced blocks the same way. Only one
    proxy is loaded at a time; the driver waits ``--settle`` seconds between blocks (the
    addon's writer flushes every 0.2 s). Around each block the loaded mitmdump's CPU time
-   (utime + stime of its main thread - the event loop - and of its other threads, from
-   ``/proc/PID/task/*/stat``) gives CPU µs per request. After each round the addon's
+   (utime + stime of its main thread - the event loop - and of its other threads and
+   child processes - the addon's capture worker - from ``/proc/PID/task/*/stat``) gives CPU µs per request. After each round the addon's
    cassette must hold every exchange sent through it.
 5. **Memory.** One fresh addon mitmdump proxies ``--memory-exchanges`` (100,000)
    exchanges at the saturating load; its VmRSS is sampled every second with the client's
@@ -287,15 +289,21 @@ def pin_all_threads(pid: int, cpus: set[int]) -> None:
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
-    """CPU seconds (utime + stime) per thread of *pid*."""
+    """CPU seconds (utime + stime) per thread of *pid* and of its child processes (the
+    addon's capture worker is a child process: its CPU is the proxy's cost too)."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                children = [int(c) for c in f.read().split()]
         except (FileNotFoundError, ProcessLookupError):
             continue
         out[int(tid)] = (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        for child in children:
+            with contextlib.suppress(OSError):
+                out.update(thread_cpu(child))
     return out
 
 
@@ -350,7 +358,7 @@ def pooled(blocks: list[dict]) -> dict:
 
 
 HEADER = ("| {what} | kind | answered | s | req/s | p50 ms | p90 ms | p99 ms | mitmdump CPU % | loop µs/req | "
-          "other threads µs/req | load core % |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "other threads + worker µs/req | load core % |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(label: str, kind: str, s: dict) -> str:
@@ -458,6 +466,7 @@ SIGUSR1 writes the timings collected so far to $TILLROLL_TIMED_OUT and starts af
 import json, os, signal, time
 import proxy.addon as A
 import proxy.recorder as R
+import proxy.worker as W
 import tillroll.store as S
 
 STATS = {}
@@ -476,6 +485,8 @@ A.raw_from_flow = timed("raw_from_flow", A.raw_from_flow)
 R.capture = timed("capture (decode + redact)", R.capture)
 S.CassetteWriter.append = timed("CassetteWriter.append", S.CassetteWriter.append)
 A.describe = timed("describe", A.describe)
+W.CaptureWorker.submit = timed("CaptureWorker.submit", W.CaptureWorker.submit)
+A.TillrollRecorder._answers = timed("worker answers (comments)", A.TillrollRecorder._answers)
 
 class Timed(A.TillrollRecorder):
     requestheaders = timed("requestheaders hook", A.TillrollRecorder.requestheaders)
@@ -699,7 +710,7 @@ def _report(report: dict, rounds: list[dict], mem: dict | None, hooks: dict | No
         print(f"addon/plain req/s: {ratio:.3f} pooled; per block pair median {statistics.median(pairs):.3f} "
               f"(min {pairs[0]:.3f}, max {pairs[-1]:.3f}, {len(pairs)} pairs)")
         print(f"added median latency: {added:+.3f} ms; added mitmdump CPU per request: {added_loop:+.0f} µs on the "
-              f"event-loop thread, {added_other:+.0f} µs in other threads")
+              f"event-loop thread, {added_other:+.0f} µs in other threads and the worker")
         if phase == "saturating":
             verdicts.append((f"throughput addon/plain >= {TARGET_RATIO:.2f} (saturating)", f"{ratio:.3f}",
                              ratio >= TARGET_RATIO))

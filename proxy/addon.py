@@ -3,8 +3,11 @@
     mitmdump -s proxy/addon.py --set tillroll_cassette=cassettes/live
 
 On every finished flow (and on errors with no response) the flow becomes a neutral raw
-exchange, goes through vendor decoding and redaction, and is appended to the cassette.
-The flow's comment says what tillroll understood; failures hidden in a 200 are marked.
+exchange and is handed to a capture worker process (``proxy/worker.py``), which decodes,
+redacts and appends it to the cassette, so none of that runs on mitmproxy's event loop.
+Its answer comes back a few milliseconds later: the flow's comment says what tillroll
+understood, and failures hidden in a 200 are marked. ``--set tillroll_inline=true``
+does the same work on the event loop instead (simpler to debug, slower).
 
 Fail open: nothing here may change or break the exchange being proxied. Every hook
 catches everything, logs it without secrets and counts it; the count is in the summary.
@@ -12,6 +15,7 @@ catches everything, logs it without secrets and counts it; the count is in the s
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -19,6 +23,7 @@ import sys
 from typing import Optional
 
 from mitmproxy import ctx, exceptions, http
+from mitmproxy.hooks import UpdateHook
 
 # Loaded by path with `-s`, this file is not imported as part of its package.
 if __package__ in (None, ""):
@@ -26,8 +31,9 @@ if __package__ in (None, ""):
 
 from proxy.recorder import Recorder, describe  # noqa: E402
 from proxy.tee import Tee  # noqa: E402
+from proxy.worker import CaptureWorker, WorkerError  # noqa: E402
 from tillroll.flows import raw_from_flow  # noqa: E402
-from tillroll.keys import RedactionKeyError, load_key  # noqa: E402
+from tillroll.keys import RedactionKeyError, key_id, load_key  # noqa: E402
 from tillroll.policy import PolicyError, load_policy  # noqa: E402
 from tillroll.redact import Redactor  # noqa: E402
 
@@ -38,7 +44,10 @@ WARNING_MARK = ":warning:"
 
 class TillrollRecorder:
     def __init__(self) -> None:
-        self.recorder: Recorder | None = None
+        self.recorder: Recorder | None = None  # inline mode
+        self.worker: CaptureWorker | None = None  # the default
+        self._waiting: dict[str, http.HTTPFlow] = {}  # flows whose comment the worker owes
+        self._reader_loop: asyncio.AbstractEventLoop | None = None
         self._connections_seen: set[str] = set()
 
     def load(self, loader) -> None:
@@ -49,9 +58,12 @@ class TillrollRecorder:
         loader.add_option("tillroll_policy", Optional[str], None, "Redaction policy file (TOML).")
         loader.add_option("tillroll_max_body", int, DEFAULT_MAX_BODY,
                           "Store at most this many bytes of a body (the client always gets all of it).")
+        loader.add_option("tillroll_inline", bool, False,
+                          "Decode, redact and store on mitmproxy's event loop instead of a worker process.")
 
     def configure(self, updated: set[str]) -> None:
-        if not updated & {"tillroll_cassette", "tillroll_key_file", "tillroll_policy", "tillroll_max_body"}:
+        if not updated & {"tillroll_cassette", "tillroll_key_file", "tillroll_policy", "tillroll_max_body",
+                          "tillroll_inline"}:
             return
         opts = ctx.options
         if opts.tillroll_max_body < 0:
@@ -60,22 +72,32 @@ class TillrollRecorder:
             self._close()
             return
         try:
-            redactor = Redactor(load_key(opts.tillroll_key_file), load_policy(opts.tillroll_policy))
+            key, policy = load_key(opts.tillroll_key_file), load_policy(opts.tillroll_policy)
         except (RedactionKeyError, PolicyError) as exc:
             raise exceptions.OptionsError(str(exc)) from None
         self._close()
-        self.recorder = Recorder(opts.tillroll_cassette, redactor)
-        if self.recorder.ready:
-            log.info("tillroll: recording into %s (key %s, policy %s)", opts.tillroll_cassette,
-                     redactor.key_id, redactor.policy.name)
+        ready = self._start(opts.tillroll_cassette, key, policy, opts.tillroll_inline)
+        if ready:
+            log.info("tillroll: recording into %s (key %s, policy %s%s)", opts.tillroll_cassette,
+                     key_id(key), policy.name, ", inline" if self.recorder else "")
+
+    def _start(self, cassette: str, key: bytes, policy, inline: bool) -> bool:
+        if not inline:
+            try:
+                self.worker = CaptureWorker(cassette, key, policy)
+                return self.worker.ready
+            except (WorkerError, OSError) as exc:
+                log.warning("tillroll: %s; recording on the event loop instead", exc)
+        self.recorder = Recorder(cassette, Redactor(key, policy))
+        return self.recorder.ready
 
     # -- streamed bodies: keep the first bytes, forward everything -------------------------
     def requestheaders(self, flow: http.HTTPFlow) -> None:
-        if self.recorder and flow.request.stream is True:
+        if self._recording and flow.request.stream is True:
             flow.request.stream = Tee(ctx.options.tillroll_max_body)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        if self.recorder and flow.response is not None and flow.response.stream is True:
+        if self._recording and flow.response is not None and flow.response.stream is True:
             flow.response.stream = Tee(ctx.options.tillroll_max_body)
 
     # -- finished flows -----------------------------------------------------------------------
@@ -85,8 +107,12 @@ class TillrollRecorder:
     def error(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
 
+    @property
+    def _recording(self) -> bool:
+        return self.recorder is not None or self.worker is not None
+
     def _record(self, flow: http.HTTPFlow) -> None:
-        if self.recorder is None:
+        if not self._recording:
             return
         try:
             conn = flow.server_conn.id if flow.server_conn else ""
@@ -101,19 +127,54 @@ class TillrollRecorder:
                                 response_stream=(resp_tee.kept, resp_tee.total) if resp_tee else None,
                                 new_connection=new_connection)
         except Exception as exc:  # fail open
-            self.recorder.stats.recording_errors += 1
+            (self.worker or self.recorder).stats.recording_errors += 1
             log.warning("tillroll: could not read a flow (%s)", type(exc).__name__)
+            return
+        if self.worker is not None:
+            if self.worker.submit(flow.id, raw):
+                self._waiting[flow.id] = flow
+                if len(self._waiting) > 2 * self.worker.max_pending:  # answers that never came
+                    self._waiting.pop(next(iter(self._waiting)))
+                self._listen()
             return
         ex = self.recorder.record(raw)
         if ex is not None:
+            _annotate(flow, describe(ex), ex.outcome == "failed")
+
+    # -- the worker's answers -------------------------------------------------------------------
+    def _listen(self) -> None:
+        """Read the worker's answers on the event loop, as they come."""
+        if self._reader_loop is not None or self.worker is None or self.worker.gone:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a test harness): the answers are applied at close
+        loop.add_reader(self.worker.results_fd, self._answers)
+        self._reader_loop = loop
+
+    def _answers(self) -> None:
+        if self.worker is not None:
+            self._apply(self.worker.results(), notify=True)
+            if self.worker.gone and self._reader_loop is not None:  # EOF stays readable: stop listening
+                self._reader_loop.remove_reader(self.worker.results_fd)
+                self._reader_loop = None
+
+    def _apply(self, answers, notify: bool) -> None:
+        updated = []
+        for tag, comment, failed in answers:
+            flow = self._waiting.pop(tag, None)
+            if flow is not None:
+                _annotate(flow, comment, failed)
+                updated.append(flow)
+        if updated and notify:
             try:
-                flow.comment = describe(ex)
-                if ex.outcome == "failed" and not flow.marked:
-                    flow.marked = WARNING_MARK
+                ctx.master.addons.trigger(UpdateHook(updated))  # mitmweb and the console redraw
             except Exception:  # cosmetic only
                 pass
 
     def running(self) -> None:
+        self._listen()
         # Everything loaded so far (mitmproxy, tillroll, their modules) lives as long as the
         # process: keep it out of the cyclic GC's full collections, which otherwise stopped
         # the event loop for 50-70 ms every few thousand requests (benchmarks/RESULTS.md).
@@ -123,11 +184,30 @@ class TillrollRecorder:
         self._close()
 
     def _close(self) -> None:
+        summary = None
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            if self._reader_loop is not None:
+                self._reader_loop.remove_reader(worker.results_fd)
+                self._reader_loop = None
+            summary, answers = worker.close()
+            self._apply(answers, notify=False)
+            self._waiting.clear()
         if self.recorder is not None:
             summary = self.recorder.close()
             self.recorder = None
+        if summary is not None:
             log.info(summary)
             print(summary, file=sys.stderr, flush=True)
+
+
+def _annotate(flow: http.HTTPFlow, comment: str, failed: bool) -> None:
+    try:
+        flow.comment = comment
+        if failed and not flow.marked:
+            flow.marked = WARNING_MARK
+    except Exception:  # cosmetic only
+        pass
 
 
 addons = [TillrollRecorder()]

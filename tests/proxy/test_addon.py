@@ -1,5 +1,6 @@
 """The addon inside mitmproxy's own test harness (taddons, tflow)."""
 
+import asyncio
 import json
 
 import pytest
@@ -23,21 +24,46 @@ def spot_flow(failed: bool):
     return flow
 
 
-def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_file):
+@pytest.mark.parametrize("inline", [False, True], ids=["worker", "inline"])
+def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_file, inline):
     addon = TillrollRecorder()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file))
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
+                       tillroll_inline=inline)
+        assert (addon.worker is None) == inline
         ok, failed = spot_flow(False), spot_flow(True)
         addon.response(ok)
         addon.response(failed)
+        addon.done()  # no event loop here: the worker's answers are applied when it closes
         assert ok.comment == "tillroll: spot GetCustomer ok" and not ok.marked
         assert failed.comment == ("tillroll: spot GetCustomer failed: Unable to load account. "
                                   "(hidden in HTTP 200)")
         assert failed.marked == WARNING_MARK
-        addon.done()
     exchanges = open_cassette(tmp_path / "c").exchanges()
     assert [e.outcome for e in exchanges] == ["ok", "failed"]
     assert all("sess-canary-123456" not in (e.request_body_text or "") for e in exchanges)
+
+
+def test_the_worker_comments_flows_while_the_proxy_runs(tmp_path, key_file):
+    """With mitmproxy's loop running, comments arrive without waiting for the exit."""
+    addon = TillrollRecorder()
+
+    async def scenario():
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file))
+            addon.running()
+            failed = spot_flow(True)
+            addon.response(failed)
+            for _ in range(200):  # bounded: 10 s
+                if failed.comment:
+                    break
+                await asyncio.sleep(0.05)
+            comment, marked = failed.comment, failed.marked
+            addon.done()
+        return comment, marked
+
+    comment, marked = asyncio.run(scenario())
+    assert comment.startswith("tillroll: spot GetCustomer failed") and marked == WARNING_MARK
 
 
 def test_errors_without_a_response_are_recorded(tmp_path, key_file):
