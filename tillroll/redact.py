@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -385,11 +386,13 @@ class Pass:
         return self._forms
 
     def sweep(self, text: str) -> str:
-        """Remove every other occurrence of an already-redacted value from *text*."""
+        """Remove every other occurrence of an already-redacted value from *text*, where
+        it stands as a value of its own: a last name "Customer" is not a part of the
+        operation "GetCustomer" (nor of a product called "CustomerCare")."""
         for form, replacement in self.sweep_forms():
             if type(form) is str:
                 if form in text:
-                    text = text.replace(form, replacement)
+                    text = _word(form).sub(lambda _m, r=replacement: r, text)
             else:
                 text = form.sub(lambda _m, r=replacement: r, text)
         return text
@@ -449,6 +452,14 @@ def _encodings(value: str) -> set[str]:
         return set()
     forms = {json.dumps(value)[1:-1], quote_plus(value), quote_plus(value, safe="")}
     return {f for f in forms if f}
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(form: str) -> re.Pattern:
+    """*form* not glued to letters or digits on a side where it starts or ends with one."""
+    head = r"(?<![A-Za-z0-9])" if form[:1].isalnum() else ""
+    tail = r"(?![A-Za-z0-9])" if form[-1:].isalnum() else ""
+    return re.compile(head + re.escape(form) + tail)
 
 
 def _any_newline(value: str) -> re.Pattern:

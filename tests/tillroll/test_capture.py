@@ -91,3 +91,12 @@ def test_namespaced_xml_elements_are_redacted():
                           headers=[("Content-Type", "text/xml")], response=b""), redactor())
     assert "hunter2-soap" not in ex.request_body_text
     assert "<a:Password>tillroll:dropped</a:Password>" in ex.request_body_text
+
+
+def test_a_redacted_value_inside_a_longer_word_of_the_operation_is_left_alone():
+    """A customer whose last name is "Customer" must not turn GetCustomer into Gettillroll:…"""
+    body = b'{"RequestType": "GetCustomer", "AccountKey": "ABCD1234", "SessionID": "sess-0123456789"}'
+    resp = b'{"Failed": false, "ReturnObject": {"FirstName": "John", "LastName": "Customer"}}'
+    ex = capture(exchange("POST", "api.mydrycleaner.com", "/q", body=body, response=resp), redactor())
+    assert ex.operation == "GetCustomer"
+    assert '"Customer"' not in ex.response_body_text
