@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tillroll.capture import capture
 from tillroll.exchange import Exchange
+from tillroll.match_doc import match_key
 from tillroll.raw import RawExchange
 from tillroll.redact import Redactor
 from tillroll.store import CassetteError, CassetteWriter
@@ -69,6 +70,7 @@ class Recorder:
         """Record *raw*; return the stored exchange, or None when it could not be recorded."""
         try:
             ex = capture(raw, self.redactor)
+            ex.match_key = match_key(ex, self.redactor)  # what replay looks requests up by
         except Exception as exc:  # a bug in decoding/redaction: count it, never leak the body
             return self._failed(f"capture failed ({type(exc).__name__})")
         if self._writer is None:
