@@ -1,0 +1,254 @@
+"""The replay server: an aiohttp application over a :class:`~replay.replayer.Replayer`.
+
+    app = make_app(replayer, on_miss="error")
+
+Every request but the admin API (``/__tillroll/…``) is answered from the cassette:
+recorded status, reason, headers and body (re-encoded as recorded, Content-Length
+fixed). Requests in absolute form (a client configured with an HTTP proxy) are served
+the same way. On a miss: ``error`` answers ``miss_status`` with the near-miss report and
+never opens a connection; ``forward`` passes the request to ``upstream``; ``record``
+does that and appends the new exchange (redacted) to the cassette.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import socket
+import struct
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from tillroll.capture import capture
+from tillroll.content import UndecodableContent, encode_content
+from tillroll.exchange import join_body
+from tillroll.match_doc import key_text, match_document
+from tillroll.raw import RawExchange, RawRequest, RawResponse
+from tillroll.store import CassetteWriter
+
+from .faults import SERVER_ERROR, SPOT_FAILED
+from .recordings import HOP_BY_HOP, Extra, Recorded
+from .replayer import Decision, Replayer
+
+log = logging.getLogger("tillroll.replay")
+ON_MISS = ("error", "forward", "record")
+ADMIN = "/__tillroll/"
+REPLAYER = web.AppKey("replayer", Replayer)
+SETTINGS = web.AppKey("settings", object)
+CLIENT = web.AppKey("client", aiohttp.ClientSession)
+WRITER = web.AppKey("writer", object)
+
+
+@dataclass(frozen=True)
+class Settings:
+    on_miss: str = "error"
+    miss_status: int = 599
+    upstream: str | None = None
+    latency: float = 0.0  # factor of the recorded duration; 0 = answer at once
+    fault_delay: float = 5.0  # seconds added by a "slow" fault
+
+
+def make_app(replayer: Replayer, settings: Settings = Settings()) -> web.Application:
+    if settings.on_miss not in ON_MISS:
+        raise ValueError(f"unknown on-miss mode {settings.on_miss!r}; use one of {', '.join(ON_MISS)}")
+    if settings.on_miss != "error" and not settings.upstream:
+        raise ValueError(f"--on-miss {settings.on_miss} needs --upstream URL")
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[REPLAYER] = replayer
+    app[SETTINGS] = settings
+    app.router.add_get(ADMIN + "journal", _journal)
+    app.router.add_get(ADMIN + "unmatched", _unmatched)
+    app.router.add_get(ADMIN + "unused", _unused)
+    app.router.add_get(ADMIN + "health", _health)
+    app.router.add_post(ADMIN + "reset", _reset)
+    app.router.add_route("*", "/{tail:.*}", _replay)
+    if settings.on_miss != "error":
+        app.cleanup_ctx.append(_upstream_client)
+    return app
+
+
+async def _upstream_client(app: web.Application):
+    writer = None
+    if app[SETTINGS].on_miss == "record":  # new exchanges go into the cassette being replayed
+        writer = CassetteWriter(app[REPLAYER].recordings.path)
+    app[WRITER] = writer
+    app[CLIENT] = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(total=60))
+    yield
+    await app[CLIENT].close()
+    if writer is not None:
+        await asyncio.get_running_loop().run_in_executor(None, writer.close)
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+async def _replay(request: web.Request) -> web.StreamResponse:
+    replayer, settings = request.app[REPLAYER], request.app[SETTINGS]
+    raw = await _raw(request)
+    decision = replayer.decide(raw)
+    if decision.kind != "match":
+        if settings.on_miss == "error":
+            response = _miss_response(replayer, decision, settings)
+            replayer.note(raw, decision, response.status, "error")
+            log.warning("tillroll replay: no recording for %s %s (%s)", raw.request.method,
+                        decision.doc.get("path"), decision.doc.get("operation"))
+            return response
+        response = await _forward(request, raw, decision)
+        replayer.note(raw, decision, response.status, settings.on_miss)
+        return response
+    recorded = replayer.recordings.response(decision.row)
+    delay = recorded.duration_s * settings.latency
+    if decision.fault == "slow":
+        delay += settings.fault_delay
+    if delay > 0:
+        await asyncio.sleep(delay)
+    if decision.fault == "reset" or recorded.status is None:
+        replayer.note(raw, decision, None, "reset" if decision.fault else "recorded transport error")
+        _reset_connection(request)
+        raise ConnectionResetError("tillroll replay: connection reset")  # nothing more is written
+    if decision.fault == "5xx":
+        replayer.note(raw, decision, 503, "fault")
+        return web.Response(status=503, body=SERVER_ERROR, content_type="application/json",
+                            headers={"X-Tillroll-Fault": "5xx"})
+    if decision.fault == "spot-failed":
+        replayer.note(raw, decision, 200, "fault")
+        return web.Response(status=200, body=SPOT_FAILED, content_type="application/json",
+                            headers={"X-Tillroll-Fault": "spot-failed"})
+    replayer.note(raw, decision, recorded.status, "replayed")
+    return _recorded_response(recorded)
+
+
+def _recorded_response(recorded: Recorded) -> web.Response:
+    response = web.Response(status=recorded.status, reason=recorded.reason or None, body=recorded.body,
+                            headers=CIMultiDict(recorded.headers))
+    return response
+
+
+async def _raw(request: web.Request) -> RawExchange:
+    body = await request.read()
+    url = request.url
+    path, _, query = request.raw_path.partition("?")
+    if "://" in path:  # absolute form: the client thinks we are its proxy
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    req = RawRequest(method=request.method, scheme=url.scheme or "http", host=url.host or "", port=url.port or 80,
+                     path=path, query=query, http_version=f"HTTP/{request.version.major}.{request.version.minor}",
+                     headers=list(request.headers.items()), body=body or None)
+    return RawExchange(req, dt.datetime.now(dt.timezone.utc))
+
+
+def _miss_response(replayer: Replayer, decision: Decision, settings: Settings) -> web.Response:
+    if decision.kind == "exhausted":
+        body = {"error": f"tillroll: {decision.recorded} recording(s) of this request were all served "
+                         "(sequence policy: error)",
+                "request": _request_summary(decision), "hint": "POST /__tillroll/reset rewinds every sequence"}
+    else:
+        body = {"error": "tillroll: no recording matches this request",
+                "request": _request_summary(decision),
+                "matchers": list(replayer.matching.names),
+                "nearest": replayer.near_miss_report(decision),
+                "hint": "the nearest recordings are listed with the matchers that failed and the fields that "
+                        "differ; choose matchers with --match, or record the request with --on-miss record"}
+    return web.Response(status=settings.miss_status, body=json.dumps(body, indent=2, ensure_ascii=False),
+                        content_type="application/json", headers={"X-Tillroll-Miss": decision.kind})
+
+
+def _request_summary(decision: Decision) -> dict:
+    doc = decision.doc
+    return {"method": doc.get("method"), "path": doc.get("path"), "operation": doc.get("operation"),
+            "vendor": decision.vendor, "params": doc.get("params"), "query": doc.get("query")}
+
+
+def _reset_connection(request: web.Request) -> None:
+    """Close the connection with a TCP reset, as a failing vendor load balancer does."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
+
+
+# -- forward and record -------------------------------------------------------------------------
+
+async def _forward(request: web.Request, raw: RawExchange, decision: Decision) -> web.Response:
+    settings, replayer = request.app[SETTINGS], request.app[REPLAYER]
+    req = raw.request
+    url = settings.upstream.rstrip("/") + req.path + (f"?{req.query}" if req.query else "")
+    headers = [(k, v) for k, v in req.headers if k.lower() not in HOP_BY_HOP and k.lower() != "host"]
+    started = dt.datetime.now(dt.timezone.utc)
+    try:
+        async with request.app[CLIENT].request(req.method, url, headers=headers, data=req.body) as up:
+            body = await up.read()
+            status, reason, up_headers = up.status, up.reason, list(up.headers.items())
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        return web.Response(status=502, content_type="application/json",
+                            body=json.dumps({"error": f"tillroll: upstream {settings.upstream} failed: "
+                                                      f"{type(exc).__name__}"}))
+    if settings.on_miss == "record":
+        _record(request, raw, decision, started, status, reason, up_headers, body)
+    return web.Response(status=status, reason=reason, body=body,
+                        headers=CIMultiDict((k, v) for k, v in up_headers if k.lower() not in HOP_BY_HOP))
+
+
+def _record(request: web.Request, raw: RawExchange, decision: Decision, started: dt.datetime, status: int,
+            reason: str | None, headers: list[tuple[str, str]], body: bytes) -> None:
+    replayer = request.app[REPLAYER]
+    raw.response = RawResponse(status, reason, headers=headers, body=body)
+    raw.started_at = started
+    raw.duration_ms = (dt.datetime.now(dt.timezone.utc) - started).total_seconds() * 1000
+    ex = capture(raw, replayer.redactor)
+    doc = match_document(ex, replayer.redactor)
+    ex.match_key = key_text(doc)
+    request.app[WRITER].append(ex)
+    recordings = replayer.recordings
+    recorded_headers = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
+    recorded = Recorded(exchange_id=ex.exchange_id, status=status, reason=reason, headers=recorded_headers,
+                        body=body, duration_s=raw.duration_ms / 1000, vendor=ex.vendor)
+    # What is served from now on is what would be replayed from the cassette: the redacted body.
+    stored = Extra(recorded, doc, f"{ex.method} {ex.path} ({ex.operation})")
+    recorded.body = _redacted_body(ex, body)
+    row = recordings.add(decision.key, stored)
+    replayer.playback.served[row] += 1
+
+
+def _redacted_body(ex, body: bytes) -> bytes:
+    redacted = join_body(ex.response_body_text, ex.response_body_bytes) or b""
+    if ex.response_content_encoding and redacted:
+        try:
+            return encode_content(redacted, ex.response_content_encoding)
+        except UndecodableContent:
+            return redacted
+    return redacted
+
+
+# -- the admin API ------------------------------------------------------------------------------
+
+async def _journal(request: web.Request) -> web.Response:
+    return web.json_response(list(request.app[REPLAYER].journal))
+
+
+async def _unmatched(request: web.Request) -> web.Response:
+    return web.json_response([e for e in request.app[REPLAYER].journal if not e["matched"]])
+
+
+async def _unused(request: web.Request) -> web.Response:
+    return web.json_response(request.app[REPLAYER].unused())
+
+
+async def _health(request: web.Request) -> web.Response:
+    replayer = request.app[REPLAYER]
+    return web.json_response({"recordings": len(replayer.recordings), "cassette": str(replayer.recordings.path),
+                              "matchers": list(replayer.matching.names), "pii_matched": replayer.matching.pii})
+
+
+async def _reset(request: web.Request) -> web.Response:
+    request.app[REPLAYER].reset()
+    return web.json_response({"reset": True})

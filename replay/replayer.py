@@ -1,0 +1,147 @@
+"""The replay decision for one live request, and what was served (pure of HTTP).
+
+A live request is captured exactly like a recorded one (vendor decoding, redaction),
+its match document computed, and its key looked up. The journal keeps every request
+served (matched or not), bounded.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from tillroll.capture import capture
+from tillroll.match_doc import match_document
+from tillroll.raw import RawExchange
+from tillroll.redact import Redactor
+
+from .faults import Injector
+from .matching import Matching
+from .playback import Exhausted, Playback
+from .recordings import Recordings
+
+JOURNAL_SIZE = 10_000
+_CACHE_SIZE = 4096
+_CACHE_MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Decision:
+    kind: str  # "match", "miss", "exhausted"
+    key: str
+    doc: dict
+    vendor: str | None
+    row: int | None = None
+    fault: str | None = None
+    nearest: list[dict] = field(default_factory=list)
+    recorded: int = 0  # for "exhausted": how many recordings the request had
+
+
+class Replayer:
+    def __init__(self, recordings: Recordings, redactor: Redactor, *, sequence: str = "repeat",
+                 injector: Injector | None = None):
+        self.recordings = recordings
+        self.matching: Matching = recordings.matching
+        self.redactor = redactor
+        self.playback = Playback(recordings.index, sequence)
+        self.injector = injector or Injector([])
+        self.journal: collections.deque[dict] = collections.deque(maxlen=JOURNAL_SIZE)
+        self.misses: collections.Counter[str] = collections.Counter()  # summary -> count
+        self._cache: collections.OrderedDict[tuple, tuple[str, dict, str | None]] = collections.OrderedDict()
+
+    def understand(self, raw: RawExchange) -> tuple[str, dict, str | None]:
+        """``(key, match document, vendor)`` of a live request; repeated requests are cached
+        (the capture is a pure function of the request)."""
+        req = raw.request
+        cacheable = req.body is None or len(req.body) <= _CACHE_MAX_BODY
+        if cacheable:
+            ck = (req.method, req.host, req.port, req.path, req.query, req.body, _ctype(req.headers))
+            hit = self._cache.get(ck)
+            if hit is not None:
+                self._cache.move_to_end(ck)
+                return hit
+        ex = capture(raw, self.redactor)
+        doc = match_document(ex, self.redactor)
+        result = (self.matching.key(doc), doc, ex.vendor)
+        if cacheable:
+            self._cache[ck] = result
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def decide(self, raw: RawExchange) -> Decision:
+        key, doc, vendor = self.understand(raw)
+        try:
+            row = self.playback.next(key)
+        except Exhausted as exc:
+            return Decision("exhausted", key, doc, vendor, recorded=exc.recorded)
+        if row is None:
+            return Decision("miss", key, doc, vendor)
+        return Decision("match", key, doc, vendor, row=row, fault=self.injector.draw(vendor))
+
+    def near_miss_report(self, decision: Decision, limit: int = 3) -> list[dict]:
+        out = []
+        for miss in self.recordings.near_misses(decision.doc, limit):
+            out.append({"exchange_id": self.recordings.exchange_id(miss.row),
+                        "request": self.recordings.summary(miss.row), "distance": round(miss.distance, 2),
+                        "failed_matchers": miss.failed, "diff": miss.diff})
+        return out
+
+    def note(self, raw: RawExchange, decision: Decision, status: int | None, how: str) -> None:
+        req = raw.request
+        entry: dict[str, Any] = {
+            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "method": req.method, "path": decision.doc.get("path"), "operation": decision.doc.get("operation"),
+            "vendor": decision.vendor, "matched": decision.kind == "match", "how": how, "status": status,
+            "key": hashlib.sha256(decision.key.encode()).hexdigest()[:16],
+        }
+        if decision.row is not None:
+            entry["exchange_id"] = self.recordings.exchange_id(decision.row)
+        if decision.fault:
+            entry["fault"] = decision.fault
+        if decision.kind != "match":
+            self.misses[f"{req.method} {decision.doc.get('path')} ({decision.doc.get('operation')})"] += 1
+        self.journal.append(entry)
+
+    def unused(self) -> list[dict]:
+        return [{"exchange_id": self.recordings.exchange_id(r), "request": self.recordings.summary(r)}
+                for r in self.playback.unused()]
+
+    def reset(self) -> None:
+        self.playback.reset()
+        self.injector.reset()
+        self.journal.clear()
+        self.misses.clear()
+
+    def report(self) -> str:
+        """What a user wants to know at exit: recordings never used, requests that missed."""
+        unused = self.unused()
+        lines = [f"tillroll replay: {len(self.journal)} request(s) served, {sum(self.misses.values())} missed, "
+                 f"{len(unused)} of {len(self.recordings)} recording(s) never used"]
+        if self.misses:
+            lines.append("missed:")
+            lines += [f"  {n:>5} × {what}" for what, n in self.misses.most_common()]
+        if unused:
+            lines.append("never used:")
+            lines += [f"  {u['exchange_id']}  {u['request']}" for u in unused[:50]]
+            if len(unused) > 50:
+                lines.append(f"  … and {len(unused) - 50} more")
+        return "\n".join(lines)
+
+
+def _ctype(headers: list[tuple[str, str]]) -> tuple:
+    """What of the headers can change how a request is understood: the body's type and
+    encoding, and which headers there are (a vendor may be recognised by one)."""
+    ctype = enc = None
+    names = []
+    for k, v in headers:
+        lk = k.lower()
+        names.append(lk)
+        if lk == "content-type":
+            ctype = v
+        elif lk == "content-encoding":
+            enc = v
+    return ctype, enc, tuple(names)
