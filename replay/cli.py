@@ -91,6 +91,9 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
         raise click.UsageError(str(exc)) from None
     for warning in opened.warnings:
         click.echo(f"tillroll replay: warning: {warning}", err=True)
+    if not len(opened.replayer.recordings) and on_miss == "error":
+        raise click.ClickException(f"{cassette} holds no recordings to replay: record some first, "
+                                   "or serve it with --on-miss record --upstream URL")
     scheme = "https" if context else "http"
     click.echo(f"tillroll replay: {len(opened.replayer.recordings)} recording(s) from {cassette}; "
                f"serving on {scheme}://{host}:{port} (Ctrl-C stops)", err=True)

@@ -62,6 +62,7 @@ class Recordings:
     matching: Matching
     index: dict[str, list[int]]
     key_ids: set[str]
+    notices: list[str] = field(default_factory=list)  # what opening the cassette did (recovery, quarantine)
     extra: list[Extra] = field(default_factory=list)
     _responses: dict[int, Recorded] = field(default_factory=dict)
     _docs: dict[int, dict] = field(default_factory=dict)
@@ -160,7 +161,8 @@ class Recordings:
 
 def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings:
     """Read the cassette at *path* for replay (raises ``CassetteError`` with the fix)."""
-    table = open_cassette(path).read_table(COLUMNS)
+    cassette = open_cassette(path)
+    table = cassette.read_table(COLUMNS)
     keys = table.column("match_key").to_pylist()
     missing = [i for i, k in enumerate(keys) if k is None]
     if missing:  # recorded before match keys were stored: compute them the recording's way
@@ -170,7 +172,8 @@ def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings
         table = table.set_column(table.schema.get_field_index("match_key"), "match_key", pa.array(keys, pa.string()))
     index = _index(keys, matching, table)
     key_ids = set(table.column("redaction_key_id").unique().to_pylist()) - {None}
-    recordings = Recordings(path=Path(path), table=table, matching=matching, index=index, key_ids=key_ids)
+    recordings = Recordings(path=Path(path), table=table, matching=matching, index=index, key_ids=key_ids,
+                            notices=cassette.notices)
     recordings._stored = keys
     return recordings
 

@@ -54,6 +54,7 @@ def open_replayer(cassette: str | Path, *, key_file: str | Path | None = None, m
                         f"({describe_key_ids(recordings.key_ids)}): PII fields are left out of matching")
     if warnings:
         recordings.reindex(Matching(names, pii=False))
+    warnings += recordings.notices
     return Opened(Replayer(recordings, redactor, sequence=sequence, injector=injector), warnings)
 
 

@@ -24,3 +24,29 @@ def test_a_sample_is_a_redacted_recording_of_all_four_vendors(cassette):
     text = "\n".join(repr(e) for e in exchanges)
     for secret in (creds.SECURITY_ID, creds.PASSWORD, creds.SPOTON_API_KEY, creds.SPOONITY_API_KEY, creds.USERNAME):
         assert secret not in text
+
+
+def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path):
+    """What a user tries first: `tillroll replay cassettes/pos-day --key-file cassettes/sample.key`."""
+    import importlib.util
+    import shutil
+
+    from replay.app import make_app
+    from replay.server import ReplayServer, open_replayer
+    from tests.replay.test_record_then_replay import Clock, Tape
+    from tillroll.pos_day import run_pos_day
+
+    spec = importlib.util.spec_from_file_location("make_samples", CASSETTES / "make_samples.py")
+    make_samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_samples)
+    shutil.copytree(CASSETTES / "pos-day", tmp_path / "pos-day")
+    opened = open_replayer(tmp_path / "pos-day", key_file=CASSETTES / "sample.key")
+    assert opened.warnings == []
+    clock = Clock()
+    clock.t = make_samples.SAMPLES["pos-day"]
+    with ReplayServer(make_app(opened.replayer)) as server:
+        client = Tape(server.base_url)
+        client.tape = []
+        calls = run_pos_day(client, advance_clock=clock.advance, now=clock.now)
+    assert len(calls) == 25 and all(status != 599 for _, _, status in calls)
+    assert opened.replayer.unused() == []

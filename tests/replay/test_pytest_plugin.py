@@ -1,0 +1,48 @@
+"""The pytest plugin, run on a test project of its own (pytester)."""
+
+from tests.replay.cassettes import write_cassette
+from tests.samples import KEY, exchange
+
+pytest_plugins = ["pytester"]
+
+TESTS = '''
+import urllib.error, urllib.request
+import pytest
+
+def get(base, path):
+    try:
+        return urllib.request.urlopen(base + path, timeout=10).read()
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+@pytest.mark.tillroll(cassette="pos")
+def test_replayed(tillroll_replay):
+    assert get(tillroll_replay.base_url, "/v1/items") == b"[1]"
+    assert tillroll_replay.unmatched() == []
+
+@pytest.mark.tillroll("pos")
+def test_missing(tillroll_replay):
+    assert get(tillroll_replay.base_url, "/v1/not-recorded") == 599
+
+@pytest.mark.tillroll(cassette="pos", allow_misses=True)
+def test_missing_allowed(tillroll_replay):
+    assert get(tillroll_replay.base_url, "/v1/not-recorded") == 599
+'''
+
+
+def test_the_fixture_serves_the_cassette_and_fails_tests_with_unmatched_requests(pytester):
+    write_cassette(pytester.path / "cassettes" / "pos", [exchange("GET", "api.example.com", "/v1/items",
+                                                                  response=b"[1]")])
+    (pytester.path / "key").write_bytes(KEY)
+    pytester.makepyfile(test_pos=TESTS)
+    result = pytester.runpytest_subprocess("--tillroll-key-file", str(pytester.path / "key"))
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*1 request(s) matched no recording in*pos*", "*GET /v1/not-recorded*"])
+
+
+def test_allow_misses_on_the_command_line(pytester):
+    write_cassette(pytester.path / "cassettes" / "pos", [exchange("GET", "api.example.com", "/v1/items",
+                                                                  response=b"[1]")])
+    pytester.makepyfile(test_pos=TESTS)
+    result = pytester.runpytest_subprocess("--tillroll-allow-misses")
+    result.assert_outcomes(passed=3)
