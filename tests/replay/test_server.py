@@ -166,3 +166,56 @@ def test_forward_and_record_send_misses_upstream_and_record_them(tmp_path, key_f
     stored = open_cassette(cassette).read_table(["path", "request_body_text"])
     assert sorted(stored.column("path").to_pylist()) == ["/api/xgl", "/loyalty/balance"]
     assert not any("1111111111" in text for text in stored.column("request_body_text").to_pylist())
+
+
+def test_forward_passes_misses_upstream_without_recording_them(tmp_path, key_file):
+    cassette = write_cassette(tmp_path / "c", [balance(1)])
+    with start_sandbox() as upstream:
+        server, replayer = serve(cassette, key_file, on_miss="forward", upstream=upstream)
+        with server:
+            status, _, body = call(server.base_url, "GET", "/__sandbox/clock")
+            replayed = call(server.base_url, "POST", "/loyalty/balance", {"member": "M-1"})
+    assert status == 200 and "now" in json.loads(body)  # the sandbox answered
+    assert json.loads(replayed[2]) == {"points": 1}
+    assert [e["how"] for e in replayer.journal] == ["forward", "replayed"]
+    assert open_cassette(cassette).read_table(["path"]).num_rows == 1
+
+
+def test_https_with_a_given_certificate(tmp_path, key_file):
+    from replay.server import ssl_context
+    from tillroll.sandbox.tls import client_ssl_context, write_certificates
+
+    _, cert, key = write_certificates(tmp_path / "tls")
+    cassette = write_cassette(tmp_path / "c", [exchange("GET", "api.example.com", "/v1/items", response=b"[1]")])
+    opened = open_replayer(cassette, key_file=key_file)
+    with ReplayServer(make_app(opened.replayer), ssl_context=ssl_context(cert, key)) as server:
+        assert server.base_url.startswith("https://")
+        with urllib.request.urlopen(server.base_url + "/v1/items", timeout=10,
+                                    context=client_ssl_context(tmp_path / "tls")) as resp:
+            assert resp.read() == b"[1]"
+
+
+def test_recorded_latency_is_replayed_when_asked(tmp_path, key_file):
+    import time
+
+    slow = exchange("GET", "api.example.com", "/slow", response=b"ok")
+    slow.duration_ms = 400.0
+    cassette = write_cassette(tmp_path / "c", [slow])
+    for latency, at_least in ((1.0, 0.4), (0.5, 0.2)):
+        server, _ = serve(cassette, key_file, latency=latency)
+        with server:
+            t0 = time.monotonic()
+            assert call(server.base_url, "GET", "/slow")[2] == b"ok"
+            assert time.monotonic() - t0 >= at_least
+
+
+def test_a_recorded_transport_error_replays_as_a_reset_connection(tmp_path, key_file):
+    cassette = write_cassette(tmp_path / "c", [exchange("GET", "api.example.com", "/down", status=None,
+                                                        error="connection refused")])
+    server, replayer = serve(cassette, key_file)
+    with server:
+        with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+            call(server.base_url, "GET", "/down")
+        [entry] = replayer.journal
+        assert entry["how"] == "recorded transport error" and entry["matched"]
+        assert call(server.base_url, "POST", "/__tillroll/reset")[0] == 200  # still serving
