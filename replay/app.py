@@ -109,7 +109,7 @@ async def _replay(request: web.Request) -> web.StreamResponse:
     if decision.fault == "reset" or recorded.status is None:
         replayer.note(raw, decision, None, "reset" if decision.fault else "recorded transport error")
         _reset_connection(request)
-        raise ConnectionResetError("tillroll replay: connection reset")  # nothing more is written
+        return web.Response(status=500)  # never written: the connection is gone
     if decision.fault == "5xx":
         replayer.note(raw, decision, 503, "fault")
         return web.Response(status=503, body=SERVER_ERROR, content_type="application/json",
