@@ -32,7 +32,8 @@ from tillroll.raw import RawExchange, RawRequest, RawResponse
 from tillroll.store import CassetteWriter
 
 from .faults import SERVER_ERROR, SPOT_FAILED
-from .recordings import HOP_BY_HOP, Extra, Recorded
+from .recordings import Extra
+from .responses import HOP_BY_HOP, Recorded
 from .replayer import Decision, Replayer
 
 log = logging.getLogger("tillroll.replay")
@@ -100,25 +101,26 @@ async def _replay(request: web.Request) -> web.StreamResponse:
         response = await _forward(request, raw, decision)
         replayer.note(raw, decision, response.status, settings.on_miss)
         return response
-    recorded = replayer.recordings.response(decision.row)
+    recorded = await replayer.recordings.response(decision.row)
     delay = recorded.duration_s * settings.latency
     if decision.fault == "slow":
         delay += settings.fault_delay
     if delay > 0:
         await asyncio.sleep(delay)
     if decision.fault == "reset" or recorded.status is None:
-        replayer.note(raw, decision, None, "reset" if decision.fault else "recorded transport error")
+        replayer.note(raw, decision, None, "reset" if decision.fault else "recorded transport error",
+                      recorded.exchange_id)
         _reset_connection(request)
         return web.Response(status=500)  # never written: the connection is gone
     if decision.fault == "5xx":
-        replayer.note(raw, decision, 503, "fault")
+        replayer.note(raw, decision, 503, "fault", recorded.exchange_id)
         return web.Response(status=503, body=SERVER_ERROR, content_type="application/json",
                             headers={"X-Tillroll-Fault": "5xx"})
     if decision.fault == "spot-failed":
-        replayer.note(raw, decision, 200, "fault")
+        replayer.note(raw, decision, 200, "fault", recorded.exchange_id)
         return web.Response(status=200, body=SPOT_FAILED, content_type="application/json",
                             headers={"X-Tillroll-Fault": "spot-failed"})
-    replayer.note(raw, decision, recorded.status, "replayed")
+    replayer.note(raw, decision, recorded.status, "replayed", recorded.exchange_id)
     return _recorded_response(recorded)
 
 
@@ -232,11 +234,11 @@ def _redacted_body(ex, body: bytes) -> bytes:
 # -- the admin API ------------------------------------------------------------------------------
 
 async def _journal(request: web.Request) -> web.Response:
-    return web.json_response(list(request.app[REPLAYER].journal))
+    return web.json_response(request.app[REPLAYER].journal_entries())
 
 
 async def _unmatched(request: web.Request) -> web.Response:
-    return web.json_response([e for e in request.app[REPLAYER].journal if not e["matched"]])
+    return web.json_response([e for e in request.app[REPLAYER].journal_entries() if not e["matched"]])
 
 
 async def _unused(request: web.Request) -> web.Response:

@@ -59,7 +59,7 @@ class Replay:
     replayer: Replayer | None = None  # None when re-recording
 
     def journal(self) -> list[dict]:
-        return list(self.replayer.journal) if self.replayer else []
+        return self.replayer.journal_entries() if self.replayer else []
 
     def unmatched(self) -> list[dict]:
         return [e for e in self.journal() if not e["matched"]]

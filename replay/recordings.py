@@ -1,13 +1,16 @@
 """A cassette loaded for replay: the recordings, indexed by match key.
 
-Only the columns replay needs are read, into Arrow memory (not Python objects); the
-index maps each match key to the rows recorded with it, in recorded order. A response is
-built from its row the first time it is served and kept. Cassettes recorded before match
-keys were stored get them computed here, with the same code as at record time.
+Loading reads only what identifies each request (its match key, method, path,
+operation, host and order), puts the rows in recorded order and indexes them by key:
+a million exchanges load in seconds. Responses are read when first served
+(:mod:`replay.responses`). Cassettes recorded before match keys were stored get them
+computed here, with the same code as at record time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import json
 import types
 from dataclasses import dataclass, field
@@ -15,35 +18,22 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tillroll.content import UndecodableContent, encode_content
-from tillroll.exchange import join_body
 from tillroll.match_doc import key_text, match_document
 from tillroll.redact import Redactor
-from tillroll.store import open_cassette
+from tillroll import parquet_files as pqf
+from tillroll.store import Source, dedupe, in_order, open_cassette
 
 from .matching import Matching, NearMiss, compare
+from .responses import COLUMNS as RESPONSE_COLUMNS
+from .responses import Recorded, ResponseReader
 
-COLUMNS = ["exchange_id", "started_at", "duration_ms", "method", "scheme", "host", "port", "path", "query",
-           "vendor", "operation", "params_json", "request_body_text", "request_body_bytes", "status", "reason",
-           "response_headers", "response_content_encoding", "response_body_text", "response_body_bytes",
-           "response_body_size", "response_truncated", "error", "match_key", "redaction_key_id"]
-# Never replayed as recorded: they describe the recorded connection, not the response.
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-                        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "content-length"})
-
-
-@dataclass
-class Recorded:
-    """What is served for one recording."""
-
-    exchange_id: str
-    status: int | None  # None: the recording is a transport error (no response)
-    reason: str | None
-    headers: list[tuple[str, str]]
-    body: bytes
-    duration_s: float
-    error: str | None = None
-    vendor: str | None = None
+INDEX_COLUMNS = ["exchange_id", "started_at", "session_id", "seq", "method", "host", "port", "path", "operation",
+                 "match_key", "redaction_key_id"]
+# What match_document reads, for cassettes recorded before match keys were stored.
+REQUEST_COLUMNS = ["exchange_id", "method", "host", "port", "path", "query", "vendor", "operation", "params_json",
+                   "request_body_text", "request_body_bytes"]
+_DOCS_KEPT = 20_000
+NEAR_MISS_BUDGET = 5_000  # distinct requests compared on a miss, at most
 
 
 @dataclass
@@ -58,51 +48,42 @@ class Extra:
 @dataclass
 class Recordings:
     path: Path
-    table: pa.Table
+    table: pa.Table  # INDEX_COLUMNS + _source, _row, in recorded order
     matching: Matching
     index: dict[str, list[int]]
     key_ids: set[str]
+    responses: ResponseReader
     notices: list[str] = field(default_factory=list)  # what opening the cassette did (recovery, quarantine)
     extra: list[Extra] = field(default_factory=list)
-    _responses: dict[int, Recorded] = field(default_factory=dict)
-    _docs: dict[int, dict] = field(default_factory=dict)
-    _stored: list[str] | None = None
+    _stored: list[str] = field(default_factory=list)
+    _location: list[tuple[int, int]] | None = None
+    _docs: collections.OrderedDict = field(default_factory=collections.OrderedDict)
+    _by_operation: dict[tuple, list[int]] | None = None
 
     def __len__(self) -> int:
         return self.table.num_rows + len(self.extra)
 
     # -- serving ------------------------------------------------------------------------------
-    def response(self, row: int) -> Recorded:
-        hit = self._responses.get(row)
-        if hit is None:
-            hit = self._responses[row] = self._build(row)
-        return hit
-
-    def _build(self, row: int) -> Recorded:
+    async def response(self, row: int) -> Recorded:
+        """The response of *row*; read from disk in a worker thread the first time."""
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].recorded
-        r = {name: self.table.column(name)[row].as_py() for name in COLUMNS
-             if name not in ("params_json", "request_body_text", "request_body_bytes", "match_key")}
-        body = join_body(r["response_body_text"], r["response_body_bytes"]) or b""
-        headers = [(h["name"], h["value"]) for h in (r["response_headers"] or [])
-                   if h["name"].lower() not in HOP_BY_HOP]
-        notes = []
-        if r["response_truncated"]:
-            notes.append("truncated")
-        if not body and (r["response_body_size"] or 0) > 0:
-            notes.append("dropped")  # redaction kept nothing of it (see the record's redactions)
-        encoding = r["response_content_encoding"]
-        if body and encoding:
-            try:
-                body = encode_content(body, encoding)
-            except UndecodableContent:
-                headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-        elif encoding:  # no body to encode: do not announce one
-            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-        if notes:
-            headers.append(("X-Tillroll-Body", ",".join(notes)))
-        return Recorded(exchange_id=r["exchange_id"], status=r["status"], reason=r["reason"], headers=headers,
-                        body=body, duration_s=(r["duration_ms"] or 0.0) / 1000, error=r["error"], vendor=r["vendor"])
+        source, physical = self.location(row)
+        hit = self.responses.cached(source, physical)
+        if hit is not None:
+            return hit
+        return await asyncio.get_running_loop().run_in_executor(None, self.responses.get, source, physical)
+
+    def response_now(self, row: int) -> Recorded:
+        """:meth:`response`, reading on this thread (for tools and tests)."""
+        if row >= self.table.num_rows:
+            return self.extra[row - self.table.num_rows].recorded
+        return self.responses.get(*self.location(row))
+
+    def location(self, row: int) -> tuple[int, int]:
+        if self._location is None:
+            self._location = list(zip(self.table.column("_source").to_pylist(), self.table.column("_row").to_pylist()))
+        return self._location[row]
 
     # -- describing and comparing ---------------------------------------------------------------
     def doc(self, row: int) -> dict:
@@ -110,45 +91,62 @@ class Recordings:
             return self.extra[row - self.table.num_rows].doc
         hit = self._docs.get(row)
         if hit is None:
-            hit = json.loads(self.stored_key(row))
-            hit["host"] = f"{self.table.column('host')[row].as_py()}:{self.table.column('port')[row].as_py()}"
+            hit = json.loads(self._stored[row])
+            hit["host"] = f"{self._value('host', row)}:{self._value('port', row)}"
             self._docs[row] = hit
+            if len(self._docs) > _DOCS_KEPT:
+                self._docs.popitem(last=False)
         return hit
 
-    def stored_key(self, row: int) -> str:
-        if self._stored is None:
-            self._stored = self.table.column("match_key").to_pylist()
-        return self._stored[row]
+    def _value(self, column: str, row: int):
+        return self.table.column(column)[row].as_py()
 
     def summary(self, row: int) -> str:
-        """``POST /q GetCustomer`` (the redacted request line and the operation)."""
+        """``POST /q (GetCustomer)``: the redacted request line and the operation."""
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].summary
-        method, path, op = (self.table.column(c)[row].as_py() for c in ("method", "path", "operation"))
-        return f"{method} {path}" + (f" ({op})" if op and op not in (f"{method} {path}",) else "")
+        method, path, op = (self._value(c, row) for c in ("method", "path", "operation"))
+        return f"{method} {path}" + (f" ({op})" if op and op != f"{method} {path}" else "")
 
     def exchange_id(self, row: int) -> str:
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].recorded.exchange_id
-        return self.table.column("exchange_id")[row].as_py()
+        return self._value("exchange_id", row)
 
-    def near_misses(self, live: dict, limit: int = 3, budget: int = 20_000) -> list[NearMiss]:
-        """The recordings closest to *live*, one per distinct request, nearest first."""
-        firsts = [rows[0] for rows in self.index.values()]
-        same_op = [r for r in firsts if self.doc(r).get("operation") == live.get("operation")]
-        candidates = (same_op or firsts)[:budget]
+    def near_misses(self, live: dict, limit: int = 3) -> list[NearMiss]:
+        """The recordings closest to *live*, one per distinct request, nearest first. Only
+        requests of the same method and operation are compared when there are any, and
+        at most :data:`NEAR_MISS_BUDGET` of them, so a miss costs the same on any cassette."""
+        firsts = self._first_rows_by_operation()
+        candidates = firsts.get((live.get("method"), live.get("operation")))
+        if not candidates:
+            candidates = [row for rows in firsts.values() for row in rows[:50]]
         ranked = []
-        for row in candidates:
+        for row in candidates[:NEAR_MISS_BUDGET]:
             miss = compare(live, self.doc(row), self.matching)
             miss.row = row
             ranked.append(miss)
         ranked.sort(key=lambda m: (m.distance, m.row))
         return ranked[:limit]
 
+    def _first_rows_by_operation(self) -> dict[tuple, list[int]]:
+        """``(method, operation)`` -> the first row of each distinct request (built on the first miss)."""
+        if self._by_operation is None:
+            methods, operations = self.table.column("method").to_pylist(), self.table.column("operation").to_pylist()
+            groups: dict[tuple, list[int]] = {}
+            for rows in self.index.values():
+                row = rows[0]
+                if row < self.table.num_rows:
+                    groups.setdefault((methods[row], operations[row]), []).append(row)
+            self._by_operation = groups
+        return self._by_operation
+
+    # -- changing -----------------------------------------------------------------------------------
     def reindex(self, matching: Matching) -> None:
         """Index the recordings for another matching (other matchers, or PII left out)."""
         self.matching = matching
-        self.index = _index(self._stored or [], matching, self.table)
+        self.index = _index(self._stored, matching, self.table)
+        self._by_operation = None
         for i, extra in enumerate(self.extra):
             self.index.setdefault(matching.key(extra.doc), []).append(self.table.num_rows + i)
 
@@ -162,29 +160,45 @@ class Recordings:
 def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings:
     """Read the cassette at *path* for replay (raises ``CassetteError`` with the fix)."""
     cassette = open_cassette(path)
-    table = cassette.read_table(COLUMNS)
-    keys = table.column("match_key").to_pylist()
-    missing = [i for i, k in enumerate(keys) if k is None]
-    if missing:  # recorded before match keys were stored: compute them the recording's way
-        rows = table.select([c for c in COLUMNS if c != "match_key"]).take(missing).to_pylist()
-        for i, row in zip(missing, rows):
-            keys[i] = key_text(match_document(types.SimpleNamespace(**row), redactor))
-        table = table.set_column(table.schema.get_field_index("match_key"), "match_key", pa.array(keys, pa.string()))
-    index = _index(keys, matching, table)
+    sources = cassette.read_sources(INDEX_COLUMNS)
+    tables = []
+    for i, source in enumerate(sources):
+        table = source.table
+        if table.column("match_key").null_count:
+            table = _with_match_keys(source, table, redactor)
+        n = table.num_rows
+        tables.append(table.append_column("_source", pa.array([i] * n, pa.int32()))
+                      .append_column("_row", pa.array(range(n), pa.int64())))
+    if tables:
+        table = in_order(dedupe(pa.concat_tables(tables)))
+    else:
+        table = pa.table({c: pa.array([], pa.string()) for c in INDEX_COLUMNS})
+        table = table.append_column("_source", pa.array([], pa.int32())).append_column("_row", pa.array([], pa.int64()))
+    stored = table.column("match_key").to_pylist()
     key_ids = set(table.column("redaction_key_id").unique().to_pylist()) - {None}
-    recordings = Recordings(path=Path(path), table=table, matching=matching, index=index, key_ids=key_ids,
-                            notices=cassette.notices)
-    recordings._stored = keys
-    return recordings
+    reader = ResponseReader([s.path if s.path is not None else s.everything.select(RESPONSE_COLUMNS) for s in sources])
+    return Recordings(path=Path(path), table=table, matching=matching, index=_index(stored, matching, table),
+                      key_ids=key_ids, responses=reader, notices=cassette.notices, _stored=stored)
+
+
+def _with_match_keys(source: Source, table: pa.Table, redactor: Redactor) -> pa.Table:
+    """*table* with the missing match keys computed from its request columns."""
+    whole = source.everything if source.path is None else pqf.read_file(source.path, REQUEST_COLUMNS)
+    requests = whole.select(REQUEST_COLUMNS).to_pylist()
+    keys = table.column("match_key").to_pylist()
+    for i, key in enumerate(keys):
+        if key is None:
+            keys[i] = key_text(match_document(types.SimpleNamespace(**requests[i]), redactor))
+    return table.set_column(table.schema.get_field_index("match_key"), "match_key", pa.array(keys, pa.string()))
 
 
 def _index(stored_keys: list[str], matching: Matching, table: pa.Table) -> dict[str, list[int]]:
     index: dict[str, list[int]] = {}
-    key = matching.key_of_stored
     if matching.uses_stored_key:
         for row, stored in enumerate(stored_keys):
             index.setdefault(stored, []).append(row)
         return index
+    key = matching.key_of_stored
     hosts = [f"{h}:{p}" for h, p in zip(table.column("host").to_pylist(), table.column("port").to_pylist())]
     for row, stored in enumerate(stored_keys):
         index.setdefault(key(stored, hosts[row]), []).append(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +49,9 @@ class Replayer:
         self.redactor = redactor
         self.playback = Playback(recordings.index, sequence)
         self.injector = injector or Injector([])
-        self.journal: collections.deque[dict] = collections.deque(maxlen=JOURNAL_SIZE)
+        self.journal: collections.deque[tuple] = collections.deque(maxlen=JOURNAL_SIZE)
         self.misses: collections.Counter[str] = collections.Counter()  # summary -> count
+        self.served = 0
         self._cache: collections.OrderedDict[tuple, tuple[str, dict, str | None]] = collections.OrderedDict()
 
     def understand(self, raw: RawExchange) -> tuple[str, dict, str | None]:
@@ -90,21 +92,30 @@ class Replayer:
                         "failed_matchers": miss.failed, "diff": miss.diff})
         return out
 
-    def note(self, raw: RawExchange, decision: Decision, status: int | None, how: str) -> None:
-        req = raw.request
-        entry: dict[str, Any] = {
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
-            "method": req.method, "path": decision.doc.get("path"), "operation": decision.doc.get("operation"),
-            "vendor": decision.vendor, "matched": decision.kind == "match", "how": how, "status": status,
-            "key": hashlib.sha256(decision.key.encode()).hexdigest()[:16],
-        }
-        if decision.row is not None:
-            entry["exchange_id"] = self.recordings.exchange_id(decision.row)
-        if decision.fault:
-            entry["fault"] = decision.fault
+    def note(self, raw: RawExchange, decision: Decision, status: int | None, how: str,
+             exchange_id: str | None = None) -> None:
+        """Journal one request (cheap: it runs for every request; see :meth:`journal_entries`)."""
+        self.served += 1
+        self.journal.append((time.time(), raw.request.method, decision, status, how, exchange_id))
         if decision.kind != "match":
-            self.misses[f"{req.method} {decision.doc.get('path')} ({decision.doc.get('operation')})"] += 1
-        self.journal.append(entry)
+            self.misses[f"{raw.request.method} {decision.doc.get('path')} ({decision.doc.get('operation')})"] += 1
+
+    def journal_entries(self) -> list[dict[str, Any]]:
+        """The journal, oldest first, as JSON-able entries."""
+        out = []
+        for at, method, decision, status, how, exchange_id in self.journal:
+            entry: dict[str, Any] = {
+                "at": dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat(timespec="milliseconds"),
+                "method": method, "path": decision.doc.get("path"), "operation": decision.doc.get("operation"),
+                "vendor": decision.vendor, "matched": decision.kind == "match", "how": how, "status": status,
+                "key": hashlib.sha256(decision.key.encode()).hexdigest()[:16],
+            }
+            if exchange_id is not None:
+                entry["exchange_id"] = exchange_id
+            if decision.fault:
+                entry["fault"] = decision.fault
+            out.append(entry)
+        return out
 
     def unused(self) -> list[dict]:
         return [{"exchange_id": self.recordings.exchange_id(r), "request": self.recordings.summary(r)}
@@ -115,11 +126,12 @@ class Replayer:
         self.injector.reset()
         self.journal.clear()
         self.misses.clear()
+        self.served = 0
 
     def report(self) -> str:
         """What a user wants to know at exit: recordings never used, requests that missed."""
         unused = self.unused()
-        lines = [f"tillroll replay: {len(self.journal)} request(s) served, {sum(self.misses.values())} missed, "
+        lines = [f"tillroll replay: {self.served} request(s) served, {sum(self.misses.values())} missed, "
                  f"{len(unused)} of {len(self.recordings)} recording(s) never used"]
         if self.misses:
             lines.append("missed:")

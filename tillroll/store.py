@@ -313,16 +313,13 @@ class Cassette:
     def live_segments(self) -> list[Path]:
         return sorted((self.root / WAL).glob(f"*{SUFFIX}"))
 
-    def read_table(self, columns: list[str] | None = None) -> pa.Table:
-        """All exchanges (or some columns of them) in recorded order, deduplicated,
-        including the complete batches of live writers."""
-        wanted = None
-        if columns:
-            unknown = [c for c in columns if c not in SCHEMA.names]
-            if unknown:
-                raise CassetteError(f"unknown column(s) {', '.join(unknown)}: see `tillroll schema`")
-            wanted = list(dict.fromkeys([*columns, "exchange_id", *(name for name, _ in ORDER)]))
-        tables = []
+    def read_sources(self, columns: list[str]) -> list["Source"]:
+        """*columns* of every file of the cassette, one table per file, live segments
+        (their complete batches) first. Unreadable Parquet files are quarantined."""
+        unknown = [c for c in columns if c not in SCHEMA.names]
+        if unknown:
+            raise CassetteError(f"unknown column(s) {', '.join(unknown)}: see `tillroll schema`")
+        sources = []
         # Segments first, Parquet second: a segment rolled meanwhile shows up as Parquet.
         for seg in self.live_segments():
             try:
@@ -330,17 +327,24 @@ class Cassette:
             except FileNotFoundError:
                 continue
             if contents.table is not None:
-                tables.append(contents.table.select(wanted) if wanted else contents.table)
+                sources.append(Source(None, contents.table.select(columns), contents.table))
         for path in self.parquet_files():
             try:
-                tables.append(pqf.read_file(path, wanted))
+                sources.append(Source(path, pqf.read_file(path, columns)))
             except FileNotFoundError:  # merged by a concurrent compaction
                 continue
             except pqf.UnreadableFile as exc:
                 self._quarantine(path, str(exc))
-        empty = SCHEMA.empty_table()
-        table = pa.concat_tables(tables) if tables else (empty.select(wanted) if wanted else empty)
-        table = dedupe(table).sort_by(ORDER)
+        return sources
+
+    def read_table(self, columns: list[str] | None = None) -> pa.Table:
+        """All exchanges (or some columns of them) in recorded order, deduplicated,
+        including the complete batches of live writers."""
+        wanted = list(dict.fromkeys([*columns, "exchange_id", *(name for name, _ in ORDER)])) if columns \
+            else SCHEMA.names
+        tables = [source.table for source in self.read_sources(wanted)]
+        table = pa.concat_tables(tables) if tables else SCHEMA.empty_table().select(wanted)
+        table = in_order(dedupe(table))
         return table.select(columns) if columns else table
 
     def exchanges(self) -> list[Exchange]:
@@ -405,6 +409,27 @@ def quarantine(root: Path, path: Path, why: str | None) -> str:
     target = qdir / f"{path.name}.{stamp}.quarantined"
     shutil.move(str(path), target)
     return f"quarantined {path.relative_to(root)}: {why}; moved to {target.relative_to(root)}"
+
+
+@dataclasses.dataclass
+class Source:
+    """One file of a cassette, read: its path (None for a live segment), the columns
+    asked for and, for a live segment (read whole anyway), all of them."""
+
+    path: Path | None
+    table: pa.Table
+    everything: pa.Table | None = None
+
+
+def in_order(table: pa.Table) -> pa.Table:
+    """*table* in recorded order; not copied when it already is (the common case: a
+    copy of a million exchanges' bodies costs seconds and gigabytes)."""
+    if table.num_rows < 2:
+        return table
+    indices = pc.sort_indices(table.select([name for name, _ in ORDER]), sort_keys=ORDER)
+    if pc.all(pc.equal(indices, pa.array(range(table.num_rows), pa.uint64()))).as_py():
+        return table
+    return table.take(indices)
 
 
 def dedupe(table: pa.Table) -> pa.Table:

@@ -63,7 +63,7 @@ def test_a_recorded_pos_day_replays_identically_in_order_across_the_four_vendors
         expected = json.loads(ex.response_body_text) if ex.response_body_text else None
         assert body == expected, f"{ex.vendor} {ex.operation}"
     assert (again_calls, again_tape) == (calls, tape)  # deterministic after a reset
-    assert not [e for e in opened.replayer.journal if not e["matched"]]
+    assert not [e for e in opened.replayer.journal_entries() if not e["matched"]]
     assert opened.replayer.unused() == []
 
 

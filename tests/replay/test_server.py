@@ -87,7 +87,7 @@ def test_a_miss_names_the_nearest_recording_the_failed_matcher_and_the_field(tmp
     assert nearest["diff"] == [{"field": "params.receipt_number", "request": "R-1002", "recorded": "R-1001",
                                 "change": "different"}]
     assert "ci-key-abcdefghij" not in body.decode() and "live-key" not in body.decode()
-    assert [e["matched"] for e in replayer.journal] == [False]
+    assert [e["matched"] for e in replayer.journal_entries()] == [False]
 
 
 def test_responses_are_the_recorded_ones_re_encoded_as_recorded(tmp_path, key_file):
@@ -162,7 +162,7 @@ def test_forward_and_record_send_misses_upstream_and_record_them(tmp_path, key_f
             live = call(server.base_url, "POST", "/api/xgl", body, headers={"x-company-id": "c-1"})
             again = call(server.base_url, "POST", "/api/xgl", body, headers={"x-company-id": "c-1"})
         assert live[0] == again[0]
-        assert [e["how"] for e in replayer.journal] == ["record", "replayed"]
+        assert [e["how"] for e in replayer.journal_entries()] == ["record", "replayed"]
     stored = open_cassette(cassette).read_table(["path", "request_body_text"])
     assert sorted(stored.column("path").to_pylist()) == ["/api/xgl", "/loyalty/balance"]
     assert not any("1111111111" in text for text in stored.column("request_body_text").to_pylist())
@@ -177,7 +177,7 @@ def test_forward_passes_misses_upstream_without_recording_them(tmp_path, key_fil
             replayed = call(server.base_url, "POST", "/loyalty/balance", {"member": "M-1"})
     assert status == 200 and "now" in json.loads(body)  # the sandbox answered
     assert json.loads(replayed[2]) == {"points": 1}
-    assert [e["how"] for e in replayer.journal] == ["forward", "replayed"]
+    assert [e["how"] for e in replayer.journal_entries()] == ["forward", "replayed"]
     assert open_cassette(cassette).read_table(["path"]).num_rows == 1
 
 
@@ -216,6 +216,6 @@ def test_a_recorded_transport_error_replays_as_a_reset_connection(tmp_path, key_
     with server:
         with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
             call(server.base_url, "GET", "/down")
-        [entry] = replayer.journal
+        [entry] = replayer.journal_entries()
         assert entry["how"] == "recorded transport error" and entry["matched"]
         assert call(server.base_url, "POST", "/__tillroll/reset")[0] == 200  # still serving

@@ -1,0 +1,125 @@
+"""Recorded responses, read when first served.
+
+Loading a cassette reads only what identifies its requests; the response columns (the
+bulk of a cassette: a million exchanges hold gigabytes of bodies) are read one Parquet
+row group at a time (the store writes groups of about a thousand rows) when one of its
+rows is first served, and the decoded rows are kept in bounded LRU caches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tillroll.content import UndecodableContent, encode_content
+from tillroll.exchange import join_body
+
+COLUMNS = ["exchange_id", "duration_ms", "status", "reason", "response_headers", "response_content_encoding",
+           "response_body_text", "response_body_bytes", "response_body_size", "response_truncated", "error",
+           "vendor"]
+# Never replayed as recorded: they describe the recorded connection, not the response.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+                        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "content-length"})
+_GROUPS_KEPT = 64  # decoded row groups (about 1,000 rows each)
+_RESPONSES_KEPT = 100_000  # built responses
+
+
+@dataclass
+class Recorded:
+    """What is served for one recording."""
+
+    exchange_id: str
+    status: int | None  # None: the recording is a transport error (no response)
+    reason: str | None
+    headers: list[tuple[str, str]]
+    body: bytes
+    duration_s: float
+    error: str | None = None
+    vendor: str | None = None
+
+
+class ResponseReader:
+    """The response columns of a cassette's files: ``(source, row)`` -> :class:`Recorded`."""
+
+    def __init__(self, sources: list[Path | pa.Table]):
+        self._sources = sources  # a Parquet path, or a table already in memory (a live segment)
+        self._files: dict[int, tuple[pq.ParquetFile, list[int]]] = {}
+        self._groups: collections.OrderedDict[tuple[int, int], pa.Table] = collections.OrderedDict()
+        self._built: collections.OrderedDict[tuple[int, int], Recorded] = collections.OrderedDict()
+        self._lock = threading.Lock()  # rows are built in worker threads too
+
+    def cached(self, source: int, row: int) -> Recorded | None:
+        hit = self._built.get((source, row))
+        if hit is not None:
+            try:
+                self._built.move_to_end((source, row))
+            except KeyError:  # evicted meanwhile by a worker thread: still a good answer
+                pass
+        return hit
+
+    def get(self, source: int, row: int) -> Recorded:
+        """The response of *row* of *source* (reads its row group when needed)."""
+        hit = self.cached(source, row)
+        if hit is not None:
+            return hit
+        with self._lock:
+            table, offset = self._table_for(source, row)
+            recorded = build(table.slice(row - offset, 1).to_pylist()[0])
+            self._built[(source, row)] = recorded
+            if len(self._built) > _RESPONSES_KEPT:
+                self._built.popitem(last=False)
+        return recorded
+
+    def _table_for(self, source: int, row: int) -> tuple[pa.Table, int]:
+        src = self._sources[source]
+        if isinstance(src, pa.Table):
+            return src, 0
+        if source not in self._files:
+            pf = pq.ParquetFile(src)
+            starts, total = [], 0
+            for i in range(pf.metadata.num_row_groups):
+                starts.append(total)
+                total += pf.metadata.row_group(i).num_rows
+            self._files[source] = (pf, starts)
+        pf, starts = self._files[source]
+        group = bisect.bisect_right(starts, row) - 1
+        key = (source, group)
+        table = self._groups.get(key)
+        if table is None:
+            table = self._groups[key] = pf.read_row_group(group, columns=COLUMNS)
+            if len(self._groups) > _GROUPS_KEPT:
+                self._groups.popitem(last=False)
+        else:
+            self._groups.move_to_end(key)
+        return table, starts[group]
+
+
+def build(r: dict) -> Recorded:
+    """The response to serve from a recorded row: redacted body re-encoded as recorded,
+    hop-by-hop headers and Content-Length left to the server, and a note when the body
+    is not all there (truncated at record time, or dropped by redaction)."""
+    body = join_body(r["response_body_text"], r["response_body_bytes"]) or b""
+    headers = [(h["name"], h["value"]) for h in (r["response_headers"] or []) if h["name"].lower() not in HOP_BY_HOP]
+    notes = []
+    if r["response_truncated"]:
+        notes.append("truncated")
+    if not body and (r["response_body_size"] or 0) > 0:
+        notes.append("dropped")  # redaction kept nothing of it (see the record's redactions)
+    encoding = r["response_content_encoding"]
+    if body and encoding:
+        try:
+            body = encode_content(body, encoding)
+        except UndecodableContent:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+    elif encoding:  # no body to encode: do not announce one
+        headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
+    if notes:
+        headers.append(("X-Tillroll-Body", ",".join(notes)))
+    return Recorded(exchange_id=r["exchange_id"], status=r["status"], reason=r["reason"], headers=headers, body=body,
+                    duration_s=(r["duration_ms"] or 0.0) / 1000, error=r["error"], vendor=r["vendor"])

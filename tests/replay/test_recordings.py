@@ -1,0 +1,47 @@
+"""Loading a cassette for replay: order, index, and responses read when first served."""
+
+import json
+
+from tests.samples import exchange, redactor
+from replay.matching import Matching
+from replay.recordings import load
+from tillroll.capture import capture
+from tillroll.match_doc import match_key
+from tillroll.store import CassetteWriter
+
+
+def numbered(i: int):
+    return exchange("POST", "api.example.com", "/items", body=json.dumps({"n": i}).encode(),
+                    response=json.dumps({"item": i}).encode())
+
+
+def write(writer, raws):
+    r = redactor()
+    for raw in raws:
+        ex = capture(raw, r)
+        ex.match_key = match_key(ex, r)
+        writer.append(ex)
+
+
+def test_responses_come_from_the_right_row_of_the_right_row_group(tmp_path):
+    writer = CassetteWriter(tmp_path / "c", batch_rows=1000)
+    write(writer, [numbered(i) for i in range(3500)])  # four Parquet row groups
+    writer.close()
+    recordings = load(tmp_path / "c", Matching(), redactor())
+    assert len(recordings) == 3500 and len(recordings.index) == 3500
+    r = redactor()
+    for i in (0, 999, 1000, 2048, 3499):  # rows are in recorded order
+        [row] = recordings.index[match_key(capture(numbered(i), r), r)]
+        assert row == i and json.loads(recordings.response_now(row).body) == {"item": i}
+
+
+def test_a_live_writers_complete_batches_are_replayed_too(tmp_path):
+    writer = CassetteWriter(tmp_path / "c", batch_rows=10, flush_interval=0.01)
+    write(writer, [numbered(i) for i in range(20)])
+    writer.flush()
+    try:
+        recordings = load(tmp_path / "c", Matching(), redactor())
+        assert len(recordings) == 20
+        assert json.loads(recordings.response_now(19).body) == {"item": 19}
+    finally:
+        writer.close()
