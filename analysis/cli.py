@@ -1,0 +1,128 @@
+"""``tillroll query``, ``report``, ``check`` and ``shell``: SQL over cassettes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import duckdb
+
+from tillroll.cli import CONTEXT
+
+from . import checks as checks_mod
+from . import reports as reports_mod
+from .output import FORMATS, render
+from .views import AnalysisError, arrow, connect
+
+cassettes_argument = click.argument("cassettes", nargs=-1, required=True, metavar="CASSETTE...")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+
+
+def _connect(cassettes) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect(list(cassettes))
+    except AnalysisError as exc:
+        raise click.ClickException(str(exc)) from None
+    except duckdb.Error as exc:
+        raise click.ClickException(f"cannot read the cassette(s): {_first(exc)}") from None
+
+
+def _first(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines[:3])[:500] if lines else type(exc).__name__
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("sql")
+@cassettes_argument
+@format_option
+def query(sql, cassettes, fmt) -> None:
+    """Run SQL over CASSETTE(s): views exchanges, spot, spoton, xgl, spoonity.
+
+    \b
+    Example:
+      tillroll query "SELECT vendor, count(*) FROM exchanges GROUP BY ALL" cassettes/pos-day
+    """
+    con = _connect(cassettes)
+    try:
+        table = arrow(con.sql(sql))
+    except duckdb.Error as exc:
+        raise click.ClickException(f"the query failed: {_first(exc)}") from None
+    except AttributeError:  # a statement with no result (CREATE, SET)
+        return
+    click.echo(render(table, fmt))
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("name", metavar="NAME")
+@cassettes_argument
+@format_option
+def report(name, cassettes, fmt) -> None:
+    """Run the named report over CASSETTE(s): usage, errors, latency, sessions, coverage, gaps.
+
+    The SQL of each report is in analysis/sql/reports/NAME.sql.
+    """
+    try:
+        reports_mod.describe(name)
+    except AnalysisError as exc:
+        raise click.UsageError(str(exc)) from None
+    con = _connect(cassettes)
+    click.echo(render(reports_mod.run(con, name), fmt))
+
+
+@click.command(context_settings=CONTEXT)
+@cassettes_argument
+@format_option
+def check(cassettes, fmt) -> None:
+    """Check CASSETTE(s) against every documented vendor rule; exit status 1 when one is broken."""
+    con = _connect(cassettes)
+    findings = checks_mod.run(con)
+    if fmt == "table":
+        for f in findings:
+            click.echo(f"{f.rule}: {f.detail}\n  exchange {f.exchange_id} at {f.started_at} ({f.vendor} "
+                       f"{f.operation})\n  rule: {f.doc}")
+        rules = len(checks_mod.load())
+        click.echo(f"{len(findings)} finding(s) over {rules} rule(s)" if findings else f"all {rules} rules hold")
+    else:
+        import pyarrow as pa
+
+        table = pa.Table.from_pylist([f.__dict__ for f in findings]) if findings else pa.table({"rule": []})
+        click.echo(render(table, fmt))
+    if findings:
+        sys.exit(1)
+
+
+@click.command(context_settings=CONTEXT)
+@cassettes_argument
+def shell(cassettes) -> None:
+    """An interactive SQL session over CASSETTE(s), the views defined. End statements with ;
+
+    .tables lists the views, .quit (or Ctrl-D) leaves.
+    """
+    con = _connect(cassettes)
+    try:
+        import readline  # noqa: F401  (line editing and history when available)
+    except ImportError:
+        pass
+    click.echo("tillroll shell: views exchanges, spot, spoton, xgl, spoonity; end statements with ;", err=True)
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("tillroll> " if not buffer else "     ...> ")
+        except EOFError:
+            break
+        if not buffer and line.strip() in (".quit", ".exit"):
+            break
+        if not buffer and line.strip() == ".tables":
+            click.echo(render(arrow(con.sql("SELECT table_name AS view FROM information_schema.tables ORDER BY 1"))))
+            continue
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        sql, buffer = "\n".join(buffer), []
+        try:
+            result = con.sql(sql)
+            if result is not None:
+                click.echo(render(arrow(result)))
+        except duckdb.Error as exc:
+            click.echo(f"error: {_first(exc)}", err=True)

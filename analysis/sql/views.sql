@@ -1,0 +1,53 @@
+-- Bodies are whatever the vendor sent: JSON, invalid JSON, XML, nothing. These read a
+-- JSON path and give NULL for anything else (json_extract* would raise).
+CREATE OR REPLACE MACRO jget(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract_string(doc, path) END;
+CREATE OR REPLACE MACRO jraw(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract(doc, path) END;
+
+-- Per-vendor views over `exchanges` (which analysis/views.py defines over the cassettes).
+-- Values are as stored: redacted. A SPOT session is its pseudonym, so sessions can be
+-- followed without anybody seeing a SessionID.
+
+CREATE OR REPLACE VIEW spot AS
+SELECT exchange_id, cassette, started_at, duration_ms, method, path, status, outcome, outcome_message,
+       operation AS request_type, params_encoding, params_json,
+       coalesce(jget(request_body_text, '$.SessionID'),
+                url_decode(NULLIF(regexp_extract(query, '(?:^|&)SessionID=([^&]*)', 1), ''))) AS session,
+       jget(response_body_text, '$.ReturnObject.SessionID') AS new_session,
+       coalesce(jget(request_body_text, '$.AccountKey'),
+                url_decode(NULLIF(regexp_extract(query, '(?:^|&)AccountKey=([^&]*)', 1), ''))) AS account_key,
+       jget(request_body_text, '$.SecurityID') IS NOT NULL
+           OR regexp_matches(coalesce(query, ''), '(?:^|&)SecurityID=') AS sends_security_id
+FROM exchanges WHERE vendor = 'spot';
+
+CREATE OR REPLACE VIEW spoton AS
+SELECT exchange_id, cassette, started_at, duration_ms, method, path, path_template, status, outcome, outcome_message,
+       operation, split_part(operation, '.', 1) AS resource, split_part(operation, '.', 2) AS action,
+       jget(params_json, '$.locationId') AS location_id,
+       CASE WHEN jget(params_json, '$.updatedAtStart') IS NOT NULL THEN 'updatedAt'
+            WHEN jget(params_json, '$.createdAtStart') IS NOT NULL THEN 'createdAt' END AS window_field,
+       TRY_CAST(coalesce(jget(params_json, '$.updatedAtStart'),
+                         jget(params_json, '$.createdAtStart')) AS TIMESTAMPTZ) AS window_start,
+       TRY_CAST(coalesce(jget(params_json, '$.updatedAtEnd'),
+                         jget(params_json, '$.createdAtEnd')) AS TIMESTAMPTZ) AS window_end
+FROM exchanges WHERE vendor = 'spoton';
+
+CREATE OR REPLACE VIEW xgl AS
+SELECT exchange_id, cassette, started_at, duration_ms, status, outcome, outcome_message,
+       operation AS action,
+       list_filter(request_headers, lambda h: lower(h.name) = 'x-site-ids')[1].value AS site_ids,
+       list_filter(request_headers, lambda h: lower(h.name) = 'x-company-id')[1].value AS company_id,
+       jget(params_json, '$.transaction_token') AS transaction_token,
+       jget(params_json, '$.order._id') AS order_id,
+       params_json
+FROM exchanges WHERE vendor = 'xgl';
+
+CREATE OR REPLACE VIEW spoonity AS
+SELECT exchange_id, cassette, started_at, duration_ms, status, outcome, outcome_message, operation,
+       jget(params_json, '$.receipt_number') AS receipt_number,
+       coalesce(jget(params_json, '$.receipt'),
+                jget(response_body_text, '$.reference_number')) AS reference_number,
+       jget(params_json, '$.card_number') AS card,
+       TRY_CAST(jraw(params_json, '$.total') AS DOUBLE) AS total,
+       TRY_CAST(jraw(params_json, '$.amount') AS DOUBLE) AS amount,
+       params_json
+FROM exchanges WHERE vendor = 'spoonity';
