@@ -72,6 +72,8 @@ class Recordings:
         hit = self.responses.cached(source, physical)
         if hit is not None:
             return hit
+        if self.responses.in_memory(source, physical):  # no disk read: no thread hop either
+            return self.responses.get(source, physical)
         return await asyncio.get_running_loop().run_in_executor(None, self.responses.get, source, physical)
 
     def response_now(self, row: int) -> Recorded:
