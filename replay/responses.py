@@ -52,7 +52,7 @@ class ResponseReader:
 
     def __init__(self, sources: list[Path | pa.Table]):
         self._sources = sources  # a Parquet path, or a table already in memory (a live segment)
-        self._files: dict[int, tuple[pq.ParquetFile, list[int]]] = {}
+        self._files: dict[int, tuple[pq.ParquetFile, list[int], threading.Lock]] = {}
         self._groups: collections.OrderedDict[tuple[int, int], dict[str, pa.Array]] = collections.OrderedDict()
         self._group_bytes = 0
         self._built: collections.OrderedDict[tuple[int, int], Recorded] = collections.OrderedDict()
@@ -98,13 +98,17 @@ class ResponseReader:
         else:
             files = self._files.get(source)
             if files is None:
-                pf = pq.ParquetFile(src)
-                starts, total = [], 0
-                for i in range(pf.metadata.num_row_groups):
-                    starts.append(total)
-                    total += pf.metadata.row_group(i).num_rows
-                files = self._files[source] = (pf, starts)
-            pf, starts = files
+                with self._lock:
+                    files = self._files.get(source)
+                    if files is None:
+                        pf = pq.ParquetFile(src)
+                        starts, total = [], 0
+                        for i in range(pf.metadata.num_row_groups):
+                            starts.append(total)
+                            total += pf.metadata.row_group(i).num_rows
+                        # one reader per file, one read at a time: a ParquetFile is not thread-safe
+                        files = self._files[source] = (pf, starts, threading.Lock())
+            pf, starts, reading = files
             group = bisect.bisect_right(starts, row) - 1
             key, start = (source, group), starts[group]
         columns = self._groups.get(key)
@@ -114,7 +118,11 @@ class ResponseReader:
             except KeyError:
                 pass
             return columns, start
-        table = src if isinstance(src, pa.Table) else pf.read_row_group(key[1], columns=COLUMNS)
+        if isinstance(src, pa.Table):
+            table = src
+        else:
+            with reading:
+                table = pf.read_row_group(key[1], columns=COLUMNS)
         columns = {name: table.column(name).combine_chunks() for name in COLUMNS}  # 3x faster to index
         size = sum(a.nbytes for a in columns.values())
         with self._lock:

@@ -45,3 +45,17 @@ def test_a_live_writers_complete_batches_are_replayed_too(tmp_path):
         assert json.loads(recordings.response_now(19).body) == {"item": 19}
     finally:
         writer.close()
+
+
+def test_responses_read_from_many_threads_at_once_are_all_right(tmp_path):
+    """Reading row groups of one Parquet file from several threads at once broke pyarrow's
+    reader (ReadRangeCache) under load: reads of a file are serialised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    writer = CassetteWriter(tmp_path / "c", batch_rows=50)
+    write(writer, [numbered(i) for i in range(2000)])
+    writer.close()
+    recordings = load(tmp_path / "c", Matching(), redactor())
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda i: recordings.response_now(i).body, range(2000)))
+    assert [json.loads(b)["item"] for b in bodies] == list(range(2000))
