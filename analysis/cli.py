@@ -11,6 +11,7 @@ from tillroll.cli import CONTEXT
 
 from . import checks as checks_mod
 from . import reports as reports_mod
+from . import schema as schema_mod
 from .output import FORMATS, render
 from .views import AnalysisError, arrow, connect
 
@@ -58,16 +59,32 @@ def query(sql, cassettes, fmt) -> None:
 @cassettes_argument
 @format_option
 def report(name, cassettes, fmt) -> None:
-    """Run the named report over CASSETTE(s): usage, errors, latency, sessions, coverage, gaps.
+    """Run the named report over CASSETTE(s): usage, errors, latency, sessions, coverage, gaps, schema.
 
-    The SQL of each report is in analysis/sql/reports/NAME.sql.
+    The SQL of each report is in analysis/sql/reports/NAME.sql; schema infers the JSON
+    fields of every operation's parameters and responses (types, presence ratio).
     """
-    try:
-        reports_mod.describe(name)
-    except AnalysisError as exc:
-        raise click.UsageError(str(exc)) from None
+    if name != "schema":
+        try:
+            reports_mod.describe(name)
+        except AnalysisError as exc:
+            raise click.UsageError(f"{exc}, schema") from None
     con = _connect(cassettes)
-    click.echo(render(reports_mod.run(con, name), fmt))
+    click.echo(render(schema_mod.infer(con) if name == "schema" else reports_mod.run(con, name), fmt))
+
+
+@click.command("diff-schema", context_settings=CONTEXT)
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@format_option
+@click.option("--fail-on-drift", is_flag=True, help="Exit with status 1 when anything changed (for CI).")
+def diff_schema(old, new, fmt, fail_on_drift) -> None:
+    """What changed in the vendors' JSON between cassette OLD and cassette NEW: fields added,
+    removed, of another type, or become optional."""
+    changes = schema_mod.diff(schema_mod.infer(_connect([old])), schema_mod.infer(_connect([new])))
+    click.echo(render(changes, fmt) if changes.num_rows else "no schema drift")
+    if fail_on_drift and changes.num_rows:
+        sys.exit(1)
 
 
 @click.command(context_settings=CONTEXT)
