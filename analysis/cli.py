@@ -63,6 +63,11 @@ def report(name, cassettes, fmt) -> None:
 
     The SQL of each report is in analysis/sql/reports/NAME.sql; schema infers the JSON
     fields of every operation's parameters and responses (types, presence ratio).
+
+    \b
+    Example:
+      tillroll report coverage cassettes/pos-day
+      tillroll report errors "cassettes/store-*" --format markdown
     """
     if name != "schema":
         try:
@@ -80,7 +85,12 @@ def report(name, cassettes, fmt) -> None:
 @click.option("--fail-on-drift", is_flag=True, help="Exit with status 1 when anything changed (for CI).")
 def diff_schema(old, new, fmt, fail_on_drift) -> None:
     """What changed in the vendors' JSON between cassette OLD and cassette NEW: fields added,
-    removed, of another type, or become optional."""
+    removed, of another type, or become optional.
+
+    \b
+    Example:
+      tillroll diff-schema cassettes/last-month cassettes/live --fail-on-drift
+    """
     changes = schema_mod.diff(schema_mod.infer(_connect([old])), schema_mod.infer(_connect([new])))
     click.echo(render(changes, fmt) if changes.num_rows else "no schema drift")
     if fail_on_drift and changes.num_rows:
@@ -91,7 +101,14 @@ def diff_schema(old, new, fmt, fail_on_drift) -> None:
 @cassettes_argument
 @format_option
 def check(cassettes, fmt) -> None:
-    """Check CASSETTE(s) against every documented vendor rule; exit status 1 when one is broken."""
+    """Check CASSETTE(s) against every documented vendor rule; exit status 1 when one is broken.
+
+    Each finding names the exchange, the rule and where the vendor documents it.
+
+    \b
+    Example:
+      tillroll check cassettes/pos-day
+    """
     con = _connect(cassettes)
     findings = checks_mod.run(con)
     if fmt == "table":
@@ -115,6 +132,10 @@ def shell(cassettes) -> None:
     """An interactive SQL session over CASSETTE(s), the views defined. End statements with ;
 
     .tables lists the views, .quit (or Ctrl-D) leaves.
+
+    \b
+    Example:
+      tillroll shell cassettes/pos-day
     """
     con = _connect(cassettes)
     try:
