@@ -46,3 +46,30 @@ def test_allow_misses_on_the_command_line(pytester):
     pytester.makepyfile(test_pos=TESTS)
     result = pytester.runpytest_subprocess("--tillroll-allow-misses")
     result.assert_outcomes(passed=3)
+
+
+RERECORD = '''
+import json, urllib.request
+import pytest
+
+@pytest.mark.tillroll(cassette="pos")
+def test_balance(tillroll_replay):
+    req = urllib.request.Request(tillroll_replay.base_url + "/__sandbox/clock")
+    assert "now" in json.loads(urllib.request.urlopen(req, timeout=10).read())
+'''
+
+
+def test_record_option_re_records_the_cassette_through_the_proxy(pytester):
+    from tillroll.sandbox import start_sandbox
+    from tillroll.store import open_cassette
+
+    cassette = write_cassette(pytester.path / "cassettes" / "pos", [exchange("GET", "api.example.com", "/old",
+                                                                             response=b"old")])
+    (pytester.path / "key").write_bytes(KEY)
+    pytester.makepyfile(test_pos=RERECORD)
+    with start_sandbox() as upstream:
+        result = pytester.runpytest_subprocess("--tillroll-record", upstream,
+                                               "--tillroll-key-file", str(pytester.path / "key"))
+    result.assert_outcomes(passed=1)
+    [ex] = open_cassette(cassette).exchanges()  # replaced: the old recording is gone
+    assert (ex.method, ex.path, ex.status) == ("GET", "/__sandbox/clock", 200)
