@@ -36,7 +36,7 @@ polls AS (
 gap_totals AS (
     SELECT location_id, resource, count(*) AS gaps, sum(epoch(gap_end - gap_start)) AS missed_seconds,
            max(epoch(gap_end - gap_start)) AS longest_gap_seconds,
-           arg_max(gap_start, gap_end - gap_start) AS longest_gap_start
+           arg_max(gap_start, [epoch(gap_end - gap_start), -epoch(gap_start)]) AS longest_gap_start  -- ties: the earliest
     FROM gaps GROUP BY ALL
 )
 SELECT s.location_id, s.resource, s.requests, s.first_start, s.last_end,
