@@ -61,7 +61,10 @@ def connect(cassettes: list[str | Path], database: str = ":memory:") -> duckdb.D
     """A DuckDB connection with the views over *cassettes* defined."""
     files = parquet_sources(cassettes)
     con = duckdb.connect(database)
-    con.execute("SET enable_progress_bar = false")  # it would go to stdout, into piped results
+    try:
+        con.execute("SET enable_progress_bar = false")  # it would go to stdout, into piped results
+    except duckdb.Error:  # in Jupyter without ipywidgets DuckDB refuses to touch the setting
+        pass
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     con.execute(f"CREATE OR REPLACE VIEW exchanges AS SELECT * FROM read_parquet([{listed}], "
                 "hive_partitioning = true, union_by_name = true)")

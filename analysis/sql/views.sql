@@ -2,6 +2,7 @@
 -- JSON path and give NULL for anything else (json_extract* would raise).
 CREATE OR REPLACE MACRO jget(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract_string(doc, path) END;
 CREATE OR REPLACE MACRO jraw(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract(doc, path) END;
+CREATE OR REPLACE MACRO jmany(doc, paths) AS CASE WHEN json_valid(doc) THEN json_extract_string(doc, paths) END;
 
 -- Per-vendor views over `exchanges` (which analysis/views.py defines over the cassettes).
 -- Values are as stored: redacted. A SPOT session is its pseudonym, so sessions can be
@@ -22,14 +23,13 @@ FROM exchanges WHERE vendor = 'spot';
 CREATE OR REPLACE VIEW spoton AS
 SELECT exchange_id, cassette, started_at, duration_ms, method, path, path_template, status, outcome, outcome_message,
        operation, split_part(operation, '.', 1) AS resource, split_part(operation, '.', 2) AS action,
-       jget(params_json, '$.locationId') AS location_id,
-       CASE WHEN jget(params_json, '$.updatedAtStart') IS NOT NULL THEN 'updatedAt'
-            WHEN jget(params_json, '$.createdAtStart') IS NOT NULL THEN 'createdAt' END AS window_field,
-       TRY_CAST(coalesce(jget(params_json, '$.updatedAtStart'),
-                         jget(params_json, '$.createdAtStart')) AS TIMESTAMPTZ) AS window_start,
-       TRY_CAST(coalesce(jget(params_json, '$.updatedAtEnd'),
-                         jget(params_json, '$.createdAtEnd')) AS TIMESTAMPTZ) AS window_end
-FROM exchanges WHERE vendor = 'spoton';
+       p[1] AS location_id,
+       CASE WHEN p[2] IS NOT NULL THEN 'updatedAt' WHEN p[4] IS NOT NULL THEN 'createdAt' END AS window_field,
+       TRY_CAST(coalesce(p[2], p[4]) AS TIMESTAMPTZ) AS window_start,
+       TRY_CAST(coalesce(p[3], p[5]) AS TIMESTAMPTZ) AS window_end
+FROM (SELECT *, jmany(params_json, ['$.locationId', '$.updatedAtStart', '$.updatedAtEnd',
+                                   '$.createdAtStart', '$.createdAtEnd']) AS p   -- one parse per row
+      FROM exchanges WHERE vendor = 'spoton');
 
 CREATE OR REPLACE VIEW xgl AS
 SELECT exchange_id, cassette, started_at, duration_ms, status, outcome, outcome_message,

@@ -8,9 +8,10 @@ WITH w AS (
     FROM spoton
     WHERE action = 'list' AND outcome = 'ok' AND window_start < window_end
 ),
-ordered AS (
+ordered AS MATERIALIZED (  -- one sort, computed once: the polls' interval is read in window order too
     SELECT *, max(e) OVER (PARTITION BY location_id, resource ORDER BY s, e
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_until
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_until,
+              lag(started_at) OVER (PARTITION BY location_id, resource ORDER BY s, e) AS previous_poll
     FROM w
 ),
 gaps AS (
@@ -26,12 +27,8 @@ summary AS (
     FROM ordered GROUP BY ALL
 ),
 polls AS (
-    SELECT location_id, resource,
-           median(epoch(started_at - previous)) / 60 AS median_poll_minutes
-    FROM (SELECT location_id, resource, started_at,
-                 lag(started_at) OVER (PARTITION BY location_id, resource ORDER BY started_at) AS previous
-          FROM w)
-    WHERE previous IS NOT NULL GROUP BY ALL
+    SELECT location_id, resource, median(epoch(started_at - previous_poll)) / 60 AS median_poll_minutes
+    FROM ordered WHERE previous_poll IS NOT NULL GROUP BY ALL
 ),
 gap_totals AS (
     SELECT location_id, resource, count(*) AS gaps, sum(epoch(gap_end - gap_start)) AS missed_seconds,

@@ -5,7 +5,7 @@ WITH w AS (
     FROM spoton
     WHERE action = 'list' AND outcome = 'ok' AND window_start < window_end
 ),
-ordered AS (
+ordered AS MATERIALIZED (
     SELECT *, max(e) OVER (PARTITION BY location_id, resource ORDER BY s, e
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_until
     FROM w
