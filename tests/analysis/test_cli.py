@@ -56,3 +56,8 @@ def test_the_shell_runs_statements_until_quit(clean_day):
                                 input=".tables\nSELECT count(*) AS n\nFROM spoton;\nSELEC;\n.quit\n")
     assert "spoonity" in result.output and "(1 row)" in result.output
     assert "error: Parser Error" in result.output
+
+
+def test_bodies_that_are_not_json_read_as_null_not_as_an_error(clean_day):
+    sql = "SELECT jget('not json', '$.a') AS a, jget('', '$.a') AS b, jget('{\"a\": 1}', '$.a') AS c"
+    assert json.loads(run("query", sql, clean_day, "--format", "json").output) == [{"a": None, "b": None, "c": "1"}]
