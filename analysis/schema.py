@@ -17,22 +17,24 @@ import pyarrow as pa
 
 from .views import arrow
 
+
+# The latest bodies of every operation (the limit is the parameter).
+LATEST_BODIES = """
+    SELECT vendor, operation, params_json, response_body_text FROM (
+        SELECT *, row_number() OVER (PARTITION BY vendor, operation ORDER BY started_at DESC) AS n
+        FROM exchanges)
+    WHERE n <= ?
+"""
 _TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number",
           type(None): "null"}
 
 
 def infer(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pa.Table:
     """``vendor, operation, side, path, types, present, bodies, ratio`` for every field seen."""
-    sql = f"""
-        SELECT vendor, operation, params_json, response_body_text FROM (
-            SELECT *, row_number() OVER (PARTITION BY vendor, operation ORDER BY started_at DESC) AS n
-            FROM exchanges)
-        WHERE n <= {int(limit)}
-    """
     counts: dict[tuple, collections.Counter] = collections.defaultdict(collections.Counter)
     types: dict[tuple, set] = collections.defaultdict(set)
     bodies: collections.Counter = collections.Counter()
-    for batch in arrow(con.sql(sql)).to_batches():
+    for batch in arrow(con.sql(LATEST_BODIES, params=[int(limit)])).to_batches():
         for vendor, operation, params, response in zip(*(batch.column(i).to_pylist() for i in range(4))):
             for side, text in (("request", params), ("response", response)):
                 value = _parse(text)
