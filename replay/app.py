@@ -131,15 +131,28 @@ def _recorded_response(recorded: Recorded) -> web.Response:
 
 
 async def _raw(request: web.Request) -> RawExchange:
-    body = await request.read()
-    url = request.url
+    body = await request.read() if request.body_exists else b""
     path, _, query = request.raw_path.partition("?")
     if "://" in path:  # absolute form: the client thinks we are its proxy
+        url = request.url
+        scheme, host, port = url.scheme or "http", url.host or "", url.port or 80
         path = "/" + path.split("://", 1)[1].partition("/")[2]
-    req = RawRequest(method=request.method, scheme=url.scheme or "http", host=url.host or "", port=url.port or 80,
-                     path=path, query=query, http_version=f"HTTP/{request.version.major}.{request.version.minor}",
-                     headers=list(request.headers.items()), body=body or None)
+    else:  # origin form (the common case): the Host header, without building a URL
+        scheme = "https" if request.transport and request.transport.get_extra_info("sslcontext") else "http"
+        host, port = _host_port(request.host or "", 443 if scheme == "https" else 80)
+    version = request.version
+    req = RawRequest(method=request.method, scheme=scheme, host=host, port=port, path=path, query=query,
+                     http_version=f"HTTP/{version.major}.{version.minor}", headers=list(request.headers.items()),
+                     body=body or None)
     return RawExchange(req, dt.datetime.now(dt.timezone.utc))
+
+
+def _host_port(value: str, default: int) -> tuple[str, int]:
+    """``api.example.com:8080`` -> ``("api.example.com", 8080)``; ``[::1]:81`` -> ``("::1", 81)``."""
+    head, sep, tail = value.rpartition(":")
+    if sep and tail.isdigit() and (not head.startswith("[") or head.endswith("]")):
+        return head.strip("[]"), int(tail)
+    return value.strip("[]"), default
 
 
 def _miss_response(replayer: Replayer, decision: Decision, settings: Settings) -> web.Response:

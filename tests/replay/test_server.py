@@ -219,3 +219,11 @@ def test_a_recorded_transport_error_replays_as_a_reset_connection(tmp_path, key_
         [entry] = replayer.journal_entries()
         assert entry["how"] == "recorded transport error" and entry["matched"]
         assert call(server.base_url, "POST", "/__tillroll/reset")[0] == 200  # still serving
+
+
+def test_the_host_header_gives_host_and_port_for_host_matching():
+    from replay.app import _host_port
+
+    assert _host_port("api.example.com:8080", 80) == ("api.example.com", 8080)
+    assert _host_port("api.example.com", 443) == ("api.example.com", 443)
+    assert _host_port("[::1]:81", 80) == ("::1", 81) and _host_port("[::1]", 80) == ("::1", 80)
