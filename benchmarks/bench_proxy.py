@@ -91,6 +91,8 @@ import time
 import uuid
 from pathlib import Path
 
+from machine import CLK_TCK, cpu_model, pct, pin_all_threads, status_kb
+
 TARGET_RATIO = 0.90
 TARGET_ADDED_P50_MS = 1.0
 TARGET_RSS_GROWTH = 0.10
@@ -278,14 +280,8 @@ class LoadClient:
 
 # -- /proc ---------------------------------------------------------------------------------------
 
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def pin_all_threads(pid: int, cpus: set[int]) -> None:
-    """``taskset -a -p``: every current thread of *pid* (new threads inherit from their creator)."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(int(tid), cpus)
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
@@ -300,7 +296,7 @@ def thread_cpu(pid: int) -> dict[int, float]:
                 children = [int(c) for c in f.read().split()]
         except (FileNotFoundError, ProcessLookupError):
             continue
-        out[int(tid)] = (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        out[int(tid)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
         for child in children:
             with contextlib.suppress(OSError):
                 out.update(thread_cpu(child))
@@ -314,20 +310,10 @@ def cpu_split(pid: int, before: dict[int, float], after: dict[int, float]) -> tu
     return main, other
 
 
-def status_kb(pid: int, field: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
 
 
 # -- statistics ------------------------------------------------------------------------------
 
-def pct(sorted_values, q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))]
 
 
 def measure(client: LoadClient, pid: int, url: str, n: int, duration: float, rate: float = 0.0) -> dict:
@@ -568,9 +554,7 @@ def machine() -> dict:
     import aiohttp
     from mitmproxy.version import VERSION
 
-    model = ""
-    with contextlib.suppress(OSError, StopIteration):
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    model = cpu_model()
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "mitmproxy": VERSION,
             "aiohttp": aiohttp.__version__, "kernel": platform.release()}
 

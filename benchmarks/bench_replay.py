@@ -127,6 +127,8 @@ import time
 import uuid
 from pathlib import Path
 
+from machine import CLK_TCK, cpu_model, pct, pin_all_threads, status_kb
+
 ROOT = Path(__file__).resolve().parents[1]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 
@@ -720,21 +722,15 @@ class LoadClient:
 
 # -- /proc ------------------------------------------------------------------------------------------
 
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def pin_all_threads(pid: int, cpus: set[int]) -> None:
-    """``taskset -a -p``: every current thread of *pid*."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(int(tid), cpus)
 
 
 def process_cpu(pid: int) -> float:
     """utime + stime of *pid* (all its threads), seconds."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def cpu_busy(cpu: int) -> float:
@@ -743,24 +739,14 @@ def cpu_busy(cpu: int) -> float:
         for line in f:
             if line.startswith(f"cpu{cpu} "):
                 v = [int(x) for x in line.split()[1:9]]
-                return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / _CLK_TCK
+                return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / CLK_TCK
     raise KeyError(cpu)
 
 
-def status_kb(pid: int, field: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
 
 
 # -- statistics ------------------------------------------------------------------------------------
 
-def pct(sorted_values, q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))]
 
 
 def measure(client: LoadClient, server: Server, name: str, start: int, n: int, duration: float,
@@ -950,9 +936,7 @@ def machine() -> dict:
     import pyarrow
     from mitmproxy.version import VERSION
 
-    model = ""
-    with contextlib.suppress(OSError, StopIteration):
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    model = cpu_model()
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "mitmproxy": VERSION,
             "aiohttp": aiohttp.__version__, "pyarrow": pyarrow.__version__, "kernel": platform.release()}
 
