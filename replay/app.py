@@ -25,15 +25,13 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from tillroll.capture import capture
-from tillroll.content import UndecodableContent, encode_content
-from tillroll.exchange import join_body
 from tillroll.match_doc import key_text, match_document
 from tillroll.raw import RawExchange, RawRequest, RawResponse
 from tillroll.store import CassetteWriter
 
 from .faults import SERVER_ERROR, SPOT_FAILED
-from .recordings import Extra
-from .responses import HOP_BY_HOP, Recorded
+from .recordings import Extra, summary_line
+from .responses import HOP_BY_HOP, Recorded, from_exchange
 from .replayer import Decision, Replayer
 
 log = logging.getLogger("tillroll.replay")
@@ -223,25 +221,10 @@ def _record(request: web.Request, raw: RawExchange, decision: Decision, started:
     doc = match_document(ex, replayer.redactor)
     ex.match_key = key_text(doc)
     request.app[WRITER].append(ex)
-    recordings = replayer.recordings
-    recorded_headers = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
-    recorded = Recorded(exchange_id=ex.exchange_id, status=status, reason=reason, headers=recorded_headers,
-                        body=body, duration_s=raw.duration_ms / 1000, vendor=ex.vendor)
-    # What is served from now on is what would be replayed from the cassette: the redacted body.
-    stored = Extra(recorded, doc, f"{ex.method} {ex.path} ({ex.operation})")
-    recorded.body = _redacted_body(ex, body)
-    row = recordings.add(decision.key, stored)
+    # From now on it is served as it would be replayed from the cassette: redacted.
+    row = replayer.recordings.add(decision.key, Extra(from_exchange(ex), doc,
+                                                      summary_line(ex.method, ex.path, ex.operation)))
     replayer.playback.served[row] += 1
-
-
-def _redacted_body(ex, body: bytes) -> bytes:
-    redacted = join_body(ex.response_body_text, ex.response_body_bytes) or b""
-    if ex.response_content_encoding and redacted:
-        try:
-            return encode_content(redacted, ex.response_content_encoding)
-        except UndecodableContent:
-            return redacted
-    return redacted
 
 
 # -- the admin API ------------------------------------------------------------------------------

@@ -107,8 +107,7 @@ class Recordings:
         """``POST /q (GetCustomer)``: the redacted request line and the operation."""
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].summary
-        method, path, op = (self._value(c, row) for c in ("method", "path", "operation"))
-        return f"{method} {path}" + (f" ({op})" if op and op != f"{method} {path}" else "")
+        return summary_line(*(self._value(c, row) for c in ("method", "path", "operation")))
 
     def exchange_id(self, row: int) -> str:
         if row >= self.table.num_rows:
@@ -157,6 +156,11 @@ class Recordings:
         row = self.table.num_rows + len(self.extra) - 1
         self.index.setdefault(key, []).append(row)
         return row
+
+
+def summary_line(method: str, path: str, operation: str | None) -> str:
+    """``POST /q (GetCustomer)``; the operation is left out when it only repeats the request line."""
+    return f"{method} {path}" + (f" ({operation})" if operation and operation != f"{method} {path}" else "")
 
 
 def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings:

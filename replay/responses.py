@@ -134,6 +134,14 @@ class ResponseReader:
         return columns, start
 
 
+def from_exchange(ex) -> Recorded:
+    """What replay serves for a just-captured exchange: the same as once it is read back
+    from the cassette (redacted body and headers, re-encoded as recorded)."""
+    row = {name: getattr(ex, name) for name in COLUMNS}
+    row["response_headers"] = [{"name": k, "value": v} for k, v in ex.response_headers or ()]
+    return build(row)
+
+
 def build(r: dict) -> Recorded:
     """The response to serve from a recorded row: redacted body re-encoded as recorded,
     hop-by-hop headers and Content-Length left to the server, and a note when the body
