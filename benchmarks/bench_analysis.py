@@ -105,6 +105,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from machine import finish
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -862,13 +864,7 @@ def main(argv: list[str] | None = None) -> int:
                          "differ: " + "; ".join(bad), not bad))
 
     report["total_s"] = time.monotonic() - t_all
-    print(f"\ntotal time {report['total_s']:.0f} s\n")
-    for name, value, ok in verdicts:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value}")
-    report["verdicts"] = [{"target": n, "value": v, "pass": ok} for n, v, ok in verdicts]
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1, default=str))
-    return 0 if all(ok for _, _, ok in verdicts) else 1
+    return finish(report, verdicts, args.json)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ import time
 import uuid
 from pathlib import Path
 
-from machine import CLK_TCK, cpu_model, pct, pin_all_threads, status_kb
+from machine import CLK_TCK, Helper, cpu_model, finish, pct, pin_all_threads, status_kb
 
 TARGET_RATIO = 0.90
 TARGET_ADDED_P50_MS = 1.0
@@ -241,41 +241,19 @@ async def _load(session, url: str, bodies: list[bytes], n: int, duration: float,
             "client_cpu": time.process_time() - cpu0, "lat_us": lat_us}
 
 
-class LoadClient:
+class LoadClient(Helper):
     """The driver's handle on the load process."""
 
     def __init__(self, bodies: list[bytes], concurrency: int, cpus: list[int] | None):
         ctx = mp.get_context("spawn")
         self.progress = ctx.Value("q", 0, lock=False)
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=client_main, args=(child, bodies, concurrency, cpus, self.progress),
-                                daemon=True)
-        self.proc.start()
-        child.close()
-        self._expect(60)
-
-    def _expect(self, timeout: float):
-        if not self.conn.poll(timeout):
-            raise RuntimeError("the load generator did not answer in time")
-        return self.conn.recv()
+        super().__init__(client_main, bodies, concurrency, cpus, self.progress, ctx=ctx)
 
     def run(self, url: str, n: int, duration: float, rate: float = 0.0) -> dict:
-        self.conn.send(("run", url, n, duration, rate))
-        return self._expect(duration + 120)
+        return self.ask(("run", url, n, duration, rate), duration + 120)
 
     def forget(self, url: str) -> None:
-        self.conn.send(("close", url))
-        self._expect(30)
-
-    def close(self) -> None:
-        if self.proc.is_alive():
-            with contextlib.suppress(Exception):
-                self.conn.send(("stop",))
-                self._expect(30)
-        self.proc.join(10)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+        self.ask(("close", url), 30)
 
 
 # -- /proc ---------------------------------------------------------------------------------------
@@ -750,13 +728,7 @@ def _report(report: dict, rounds: list[dict], mem: dict | None, hooks: dict | No
                 print(f"| {name} | {p['n']:,} | {p['wall_p50_us']:.1f} | {p['wall_mean_us']:.1f} | "
                       f"{p['wall_p99_us']:.1f} | {p['cpu_mean_us']:.1f} | {share:.1f} |")
 
-    print(f"\ntotal time {report['total_s']:.0f} s\n")
-    for name, value, ok in verdicts:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value}")
-    report["verdicts"] = [{"target": n, "value": v, "pass": ok} for n, v, ok in verdicts]
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1, default=str))
-    return 0 if all(ok for _, _, ok in verdicts) else 1
+    return finish(report, verdicts, args.json)
 
 
 if __name__ == "__main__":

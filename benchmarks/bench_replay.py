@@ -127,7 +127,7 @@ import time
 import uuid
 from pathlib import Path
 
-from machine import CLK_TCK, cpu_model, pct, pin_all_threads, status_kb
+from machine import CLK_TCK, Helper, cpu_model, finish, pct, pin_all_threads, status_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -680,44 +680,21 @@ async def _load(session, reqs: list, start: int, n: int, duration: float, concur
             "elapsed": time.perf_counter() - t_start, "client_cpu": time.process_time() - cpu0, "lat_us": lat_us}
 
 
-class LoadClient:
+class LoadClient(Helper):
     """The driver's handle on the load process."""
 
     def __init__(self, concurrency: int, cpus: list[int] | None):
-        ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=client_main, args=(child, concurrency, cpus), daemon=True)
-        self.proc.start()
-        child.close()
-        self._expect(60)
-
-    def _expect(self, timeout: float):
-        if not self.conn.poll(timeout):
-            raise RuntimeError("the load generator did not answer in time")
-        return self.conn.recv()
+        super().__init__(client_main, concurrency, cpus)
 
     def load_set(self, name: str, reqs: list) -> None:
-        self.conn.send(("set", name, reqs))
-        self._expect(120)
+        self.ask(("set", name, reqs), 120)
 
     def run(self, base: str, name: str, start: int, n: int, duration: float, miss_status: int | None,
             recorded: bool) -> dict:
-        self.conn.send(("run", base, name, start, n, duration, miss_status, recorded))
-        return self._expect(duration + 120)
+        return self.ask(("run", base, name, start, n, duration, miss_status, recorded), duration + 120)
 
     def forget(self, base: str) -> None:
-        self.conn.send(("close", base))
-        self._expect(30)
-
-    def close(self) -> None:
-        if self.proc.is_alive():
-            with contextlib.suppress(Exception):
-                self.conn.send(("stop",))
-                self._expect(30)
-        self.proc.join(10)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+        self.ask(("close", base), 30)
 
 
 # -- /proc ------------------------------------------------------------------------------------------
@@ -1187,13 +1164,7 @@ def _report(report: dict, sizes: list[dict], profiles: dict | None, args) -> int
                       f"time:\n" + _top(p["stats"], args.profile, "cumtime", p["requests"], ours=True))
                 print("all functions by own time:\n" + _top(p["stats"], args.profile, "tottime", p["requests"]))
 
-    print(f"\ntotal time {report['total_s']:.0f} s\n")
-    for name, value, ok in verdicts:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value}")
-    report["verdicts"] = [{"target": n, "value": v, "pass": ok} for n, v, ok in verdicts]
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1, default=str))
-    return 0 if all(ok for _, _, ok in verdicts) else 1
+    return finish(report, verdicts, args.json)
 
 
 def _without_latencies(value):

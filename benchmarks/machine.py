@@ -1,4 +1,5 @@
-"""What the benchmarks share about the machine: /proc readings, CPU pinning, percentiles.
+"""What the benchmarks share: /proc readings, CPU pinning, percentiles, a helper process,
+and the PASS/FAIL ending.
 
 The benchmark scripts run as ``python benchmarks/bench_x.py``, so this directory is on
 ``sys.path`` and they import it as ``machine``.
@@ -7,7 +8,10 @@ The benchmark scripts run as ``python benchmarks/bench_x.py``, so this directory
 from __future__ import annotations
 
 import contextlib
+import json
+import multiprocessing as mp
 import os
+from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -39,3 +43,46 @@ def cpu_model() -> str:
     with contextlib.suppress(OSError, StopIteration):
         return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     return ""
+
+
+class Helper:
+    """A spawned helper process spoken to over a pipe (a load generator): it answers each
+    command with one message; :meth:`close` stops it, killing it if it does not stop."""
+
+    def __init__(self, target, *args, ctx=None, start_timeout: float = 60.0):
+        ctx = ctx or mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+        self.proc.start()
+        child.close()
+        self._expect(start_timeout)
+
+    def _expect(self, timeout: float):
+        if not self.conn.poll(timeout):
+            raise RuntimeError("the load generator did not answer in time")
+        return self.conn.recv()
+
+    def ask(self, message: tuple, timeout: float):
+        self.conn.send(message)
+        return self._expect(timeout)
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            with contextlib.suppress(Exception):
+                self.ask(("stop",), 30)
+        self.proc.join(10)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+def finish(report: dict, verdicts: list[tuple[str, str, bool]], json_path: Path | None) -> int:
+    """Print the total time and one PASS/FAIL line per target, write the JSON report if
+    asked; the exit status: 0 when every target is met."""
+    print(f"\ntotal time {report['total_s']:.0f} s\n")
+    for name, value, ok in verdicts:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value}")
+    report["verdicts"] = [{"target": n, "value": v, "pass": ok} for n, v, ok in verdicts]
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=1, default=str))
+    return 0 if all(ok for _, _, ok in verdicts) else 1
