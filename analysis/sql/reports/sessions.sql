@@ -11,7 +11,7 @@ tokens AS (
     FROM spot
 )
 SELECT u.session, count(*) AS requests, min(u.started_at) AS first_use, max(u.started_at) AS last_use,
-       round(max(epoch(u.started_at - u.previous_use))) AS longest_idle_seconds,
+       round(max(seconds_between(u.previous_use, u.started_at))) AS longest_idle_seconds,
        count(*) FILTER (WHERE u.started_at - u.previous_use > INTERVAL 20 MINUTE) AS after_idle_expiry,
        count(*) FILTER (WHERE u.outcome <> 'ok') AS not_ok,
        (SELECT get_tokens FROM tokens) AS get_tokens_in_recording,
