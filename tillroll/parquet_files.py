@@ -9,6 +9,7 @@ starts with a dot, so no reader (nor ``**/*.parquet``) ever sees half a file.
 from __future__ import annotations
 
 import os
+from typing import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -104,6 +105,28 @@ def write_atomic(table: pa.Table, path: Path, *, compression: str = COMPRESSION)
 
 def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
     """Read one Parquet file (or some of its columns), checked against our schema version."""
+    pf = _open_checked(path)
+    try:
+        table = pf.read(columns=columns)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise UnreadableFile(f"damaged Parquet data ({_first_line(exc)})") from None
+    names = columns or SCHEMA.names
+    return table.select(names).cast(pa.schema([SCHEMA.field(n) for n in names]))
+
+
+def iter_file(path: Path, batch_rows: int = 1024) -> Iterator[pa.RecordBatch]:
+    """The rows of one Parquet file, *batch_rows* at a time (bounded memory), checked
+    like :func:`read_file`."""
+    pf = _open_checked(path)
+    schema = pa.schema([SCHEMA.field(n) for n in SCHEMA.names])
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=SCHEMA.names):
+            yield batch.select(SCHEMA.names).cast(schema)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise UnreadableFile(f"damaged Parquet data ({_first_line(exc)})") from None
+
+
+def _open_checked(path: Path) -> pq.ParquetFile:
     try:
         pf = pq.ParquetFile(path)
         meta = pf.schema_arrow.metadata or {}
@@ -117,12 +140,7 @@ def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
         )
     if version < 1:
         raise UnreadableFile("a Parquet file that tillroll did not write (no schema version)")
-    try:
-        table = pf.read(columns=columns)
-    except (pa.ArrowInvalid, OSError, ValueError) as exc:
-        raise UnreadableFile(f"damaged Parquet data ({_first_line(exc)})") from None
-    names = columns or SCHEMA.names
-    return table.select(names).cast(pa.schema([SCHEMA.field(n) for n in names]))
+    return pf
 
 
 def fsync_path(path: Path) -> None:

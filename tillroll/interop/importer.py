@@ -1,0 +1,220 @@
+"""Import HAR and mitmproxy flow files into a cassette.
+
+Every entry goes through :func:`~tillroll.capture.capture`, the recording proxy's own
+decoding and redaction, and gets the match key replay looks it up by. A file is imported
+whole or not at all: its exchanges are written to a staging cassette inside the target
+(invisible to readers) and moved in only when the file has been read to its end. A broken
+entry is skipped and reported; a broken file (truncated, not JSON, a flow format this
+mitmproxy cannot read) leaves the cassette as it was, unless ``partial`` asks for the
+entries before the damage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .. import parquet_files as pqf
+from ..capture import capture
+from ..match_doc import match_key
+from ..raw import RawExchange
+from ..redact import Redactor
+from ..store import CassetteError, CassetteWriter, init_cassette
+from . import formats
+from .har import BrokenEntry, read_har
+from .json_stream import JsonStream, JsonStreamError
+from .mitm import UnreadableFlows, read_flows
+
+DEFAULT_MAX_BODY = 4 * 1024 * 1024  # as the recording proxy's tillroll_max_body
+_STAGING = ".import-"
+_REASONS_KEPT = 20
+
+
+class FileNotImported(Exception):
+    """A file cannot be imported at all (one sentence, no content from it)."""
+
+
+@dataclasses.dataclass
+class FileResult:
+    path: Path
+    format: str | None = None
+    imported: int = 0
+    skipped: int = 0
+    reasons: list[str] = dataclasses.field(default_factory=list)  # the first few skipped entries
+    failed: str | None = None  # why the file as a whole was not imported
+    kept_partial: bool = False
+
+    def skip(self, index: int, why: str) -> None:
+        self.skipped += 1
+        if len(self.reasons) < _REASONS_KEPT:
+            self.reasons.append(f"entry {index}: {why}")
+
+
+@dataclasses.dataclass
+class ImportSummary:
+    cassette: Path
+    files: list[FileResult]
+
+    @property
+    def imported(self) -> int:
+        return sum(f.imported for f in self.files if f.failed is None or f.kept_partial)
+
+    @property
+    def skipped(self) -> int:
+        return sum(f.skipped for f in self.files)
+
+    @property
+    def failed_files(self) -> int:
+        return sum(1 for f in self.files if f.failed is not None)
+
+    def text(self) -> str:
+        lines = [f"imported {self.imported:,} exchange(s) into {self.cassette}; skipped {self.skipped:,} "
+                 f"broken entr{'y' if self.skipped == 1 else 'ies'}; {self.failed_files} file(s) not imported"]
+        for f in self.files:
+            if f.failed is not None:
+                kept = f" (kept the {f.imported:,} exchange(s) before it: --partial)" if f.kept_partial else \
+                    " (nothing imported from it)"
+                lines.append(f"  {f.path}: {f.failed}{kept}")
+            else:
+                lines.append(f"  {f.path}: {f.format}, {f.imported:,} imported, {f.skipped:,} skipped")
+            lines += [f"    {why}" for why in f.reasons]
+            if f.skipped > len(f.reasons):
+                lines.append(f"    … and {f.skipped - len(f.reasons):,} more")
+        return "\n".join(lines)
+
+
+def import_files(paths: list[Path], cassette: Path, redactor: Redactor, *, fmt: str | None = None,
+                 max_body: int = DEFAULT_MAX_BODY, partial: bool = False,
+                 progress: Callable[[Path, int, int], None] | None = None) -> ImportSummary:
+    """Import *paths* into *cassette* (created when missing). *fmt* forces a format
+    (``"har"`` or ``"mitm"``) instead of detecting it; *progress* is called with
+    ``(path, bytes read, file size)`` as the file is read."""
+    init_cassette(cassette)
+    _remove_abandoned_staging(cassette)
+    results = []
+    for path in paths:
+        result = FileResult(Path(path))
+        results.append(result)
+        try:
+            _import_file(result, cassette, redactor, fmt, max_body, partial, progress)
+        except FileNotImported as exc:
+            result.failed = str(exc)
+    return ImportSummary(cassette, results)
+
+
+def _import_file(result: FileResult, cassette: Path, redactor: Redactor, fmt: str | None, max_body: int,
+                 partial: bool, progress) -> None:
+    path = result.path
+    try:
+        fo = formats.open_traffic(path)
+    except OSError as exc:
+        raise FileNotImported(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    with fo:
+        try:
+            result.format = fmt or formats.detect(fo, str(path))
+        except formats.UnknownFormat as exc:
+            raise FileNotImported(str(exc).removeprefix(f"{path} ")) from None
+        size = _size(path)
+        staging = cassette / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        writer = CassetteWriter(staging, cassette=cassette.resolve().name)
+        committed = False
+        try:
+            try:
+                for index, item in enumerate(_entries(fo, result.format, max_body, path, size, progress)):
+                    if isinstance(item, BrokenEntry):
+                        result.skip(index, str(item))
+                        continue
+                    try:
+                        ex = capture(item, redactor)
+                        ex.match_key = match_key(ex, redactor)
+                    except Exception as exc:  # a decoding bug: never let a value into the message
+                        result.skip(index, f"could not be decoded ({type(exc).__name__})")
+                        continue
+                    writer.append(ex)
+                    result.imported += 1
+            except (JsonStreamError, UnreadableFlows, CassetteError, EOFError, OSError) as exc:
+                writer.close()
+                if partial and result.imported:
+                    _commit(staging, cassette)
+                    committed = result.kept_partial = True
+                raise FileNotImported(_file_problem(exc)) from None
+            writer.close()
+            _commit(staging, cassette)
+            committed = True
+        finally:
+            if not committed:
+                try:
+                    writer.close()
+                except CassetteError:
+                    pass
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress) -> Iterator[RawExchange | BrokenEntry]:
+    if fmt == formats.HAR:
+        for n, item in enumerate(read_har(JsonStream(fo), max_body=max_body)):
+            if progress is not None and n % 256 == 0:
+                progress(path, _position(fo), size)
+            yield item
+    elif fmt == formats.MITM:
+        for n, item in enumerate(read_flows(fo, max_body=max_body)):
+            if progress is not None and n % 256 == 0:
+                progress(path, _position(fo), size)
+            yield item
+    else:
+        raise FileNotImported(f"unknown format {fmt!r}: use one of {', '.join(formats.FORMATS)}")
+    if progress is not None:
+        progress(path, size or 0, size)
+
+
+def _file_problem(exc: BaseException) -> str:
+    if isinstance(exc, JsonStreamError) and exc.truncated:
+        return f"is truncated: {exc}"
+    if isinstance(exc, EOFError):  # gzip
+        return "is truncated (the compressed stream ends early)"
+    if isinstance(exc, CassetteError):
+        return f"could not be written: {exc}"
+    if isinstance(exc, OSError):
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return f"cannot be read: {exc}"
+
+
+def _commit(staging: Path, cassette: Path) -> None:
+    """Move the staged Parquet files into the cassette: each move is an atomic rename."""
+    for src in pqf.list_parquet(staging):
+        dest = cassette / src.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+        pqf.fsync_path(dest.parent)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned_staging(cassette: Path) -> None:
+    """Staging folders of imports whose process is gone (killed mid-file)."""
+    for folder in cassette.glob(f"{_STAGING}*"):
+        try:
+            pid = int(folder.name[len(_STAGING):].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _position(fo) -> int:
+    try:
+        raw = getattr(fo, "fileobj", None) or fo  # a gzip file: the compressed position
+        return raw.tell()
+    except (OSError, ValueError):
+        return 0
