@@ -247,8 +247,8 @@ def entry_from_exchange(ex: Exchange, *, request_body: bytes | None, response_bo
         request["postData"] = {"mimeType": ex.request_content_type or "", **_content_text(request_body,
                                                                                             ex.request_content_type)}
     entry: dict[str, Any] = {
-        "startedDateTime": ex.started_at.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
+        "startedDateTime": ex.started_at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+        .replace("+00:00", "Z"),  # all the precision stored (JavaScript's Date reads it too)
         "time": ex.duration_ms if ex.duration_ms is not None else 0,
         "request": request,
     }

@@ -48,7 +48,8 @@ class JsonStream:
 
     def __init__(self, raw: BinaryIO):
         self._counter = _Counting(raw)
-        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, CHUNK), encoding="utf-8-sig", errors="strict")
+        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, CHUNK), encoding="utf-8-sig",
+                                      errors="strict")
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -59,7 +60,7 @@ class JsonStream:
         return self._counter.count
 
     # -- the cursor ---------------------------------------------------------------------------
-    def _more(self, at_least: int = CHUNK) -> bool:
+    def _more(self, at_least: int = 0) -> bool:
         """Read more text; False at the end of the document."""
         if self._eof:
             return False

@@ -31,6 +31,10 @@ def read_flows(fo: BinaryIO, *, max_body: int) -> Iterator[RawExchange | BrokenE
     or cannot be converted comes as a :class:`BrokenEntry` instead. Raises
     :class:`UnreadableFlows` when the file cannot be read on."""
     seen_connections: set[str] = set()
+    start = fo.read(4)
+    fo.seek(0)
+    if start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):  # mitmproxy's reader would load it whole as HAR
+        raise UnreadableFlows("it is JSON (HAR?), not a mitmproxy flow file")
     reader = io.FlowReader(fo).stream()
     while True:
         try:
