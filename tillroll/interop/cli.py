@@ -10,7 +10,6 @@ import click
 from ..cli import CONTEXT, _version, user_errors
 from ..keys import RedactionKeyError, load_key
 from ..policy import PolicyError, load_policy
-from ..redact import Redactor
 from . import formats
 from .exporter import FORMATS, export_cassette
 from .importer import DEFAULT_MAX_BODY, import_files
@@ -29,8 +28,10 @@ from .importer import DEFAULT_MAX_BODY, import_files
               help="Store at most this many bytes of a body (the rest is cut and flagged).")
 @click.option("--partial", is_flag=True,
               help="From a truncated or damaged file, keep the entries before the damage.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes decoding and redacting the entries of big files (default: one per core).")
 @user_errors
-def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial) -> None:
+def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial, workers) -> None:
     """Import HAR files and mitmproxy flow files into CASSETTE, decoded and redacted as
     the recording proxy does.
 
@@ -45,11 +46,11 @@ def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial) ->
       tillroll import capture.mitm chrome.har.gz --cassette cassettes/imported
     """
     try:
-        redactor = Redactor(load_key(key_file), load_policy(policy))
+        key, rules = load_key(key_file), load_policy(policy)
     except (RedactionKeyError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
-    summary = import_files(list(files), cassette, redactor, fmt=fmt, max_body=max_body, partial=partial,
-                           progress=_ImportProgress())
+    summary = import_files(list(files), cassette, key, rules, fmt=fmt, max_body=max_body, partial=partial,
+                           workers=workers, progress=_ImportProgress())
     click.echo(summary.text())
     if summary.failed_files:
         sys.exit(1)

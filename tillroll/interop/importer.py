@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import parquet_files as pqf
-from ..capture import capture
-from ..match_doc import match_key
+from ..policy import DEFAULT_POLICY, Policy
 from ..raw import RawExchange
-from ..redact import Redactor
-from ..store import CassetteError, CassetteWriter, init_cassette
+from ..store import init_cassette
 from . import formats
 from .har import BrokenEntry, read_har
 from .json_stream import JsonStream, JsonStreamError
 from .mitm import UnreadableFlows, read_flows
+from .workers import BATCH, InProcess, Pool, WorkerFailed
 
 DEFAULT_MAX_BODY = 4 * 1024 * 1024  # as the recording proxy's tillroll_max_body
+PARALLEL_FROM = 4 << 20  # bytes: smaller files are captured in this process (workers take a second to start)
 _STAGING = ".import-"
 _REASONS_KEPT = 20
 
@@ -87,27 +87,30 @@ class ImportSummary:
         return "\n".join(lines)
 
 
-def import_files(paths: list[Path], cassette: Path, redactor: Redactor, *, fmt: str | None = None,
-                 max_body: int = DEFAULT_MAX_BODY, partial: bool = False,
+def import_files(paths: list[Path], cassette: Path, key: bytes, policy: Policy = DEFAULT_POLICY, *,
+                 fmt: str | None = None, max_body: int = DEFAULT_MAX_BODY, partial: bool = False,
+                 workers: int | None = None,
                  progress: Callable[[Path, int, int], None] | None = None) -> ImportSummary:
-    """Import *paths* into *cassette* (created when missing). *fmt* forces a format
-    (``"har"`` or ``"mitm"``) instead of detecting it; *progress* is called with
-    ``(path, bytes read, file size)`` as the file is read."""
+    """Import *paths* into *cassette* (created when missing), redacting with *key* and
+    *policy*. *fmt* forces a format (``"har"`` or ``"mitm"``) instead of detecting it;
+    *workers* processes capture the entries of big files (default: one per core);
+    *progress* is called with ``(path, bytes read, file size)`` as the file is read."""
     init_cassette(cassette)
     _remove_abandoned_staging(cassette)
+    workers = workers or os.cpu_count() or 1
     results = []
     for path in paths:
         result = FileResult(Path(path))
         results.append(result)
         try:
-            _import_file(result, cassette, redactor, fmt, max_body, partial, progress)
+            _import_file(result, cassette, key, policy, fmt, max_body, partial, workers, progress)
         except FileNotImported as exc:
             result.failed = str(exc)
     return ImportSummary(cassette, results)
 
 
-def _import_file(result: FileResult, cassette: Path, redactor: Redactor, fmt: str | None, max_body: int,
-                 partial: bool, progress) -> None:
+def _import_file(result: FileResult, cassette: Path, key: bytes, policy: Policy, fmt: str | None, max_body: int,
+                 partial: bool, workers: int, progress) -> None:
     path = result.path
     try:
         fo = formats.open_traffic(path)
@@ -120,37 +123,41 @@ def _import_file(result: FileResult, cassette: Path, redactor: Redactor, fmt: st
             raise FileNotImported(str(exc).removeprefix(f"{path} ")) from None
         size = _size(path)
         staging = cassette / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        writer = CassetteWriter(staging, cassette=cassette.resolve().name)
+        name = cassette.resolve().name
+        sink = Pool(workers, staging, name, key, policy) if workers > 1 and (size or 0) >= PARALLEL_FROM \
+            else InProcess(staging, name, key, policy)
         committed = False
         try:
+            problem = None
+            batch: list = []
             try:
                 for index, item in enumerate(_entries(fo, result.format, max_body, path, size, progress)):
                     if isinstance(item, BrokenEntry):
                         result.skip(index, str(item))
                         continue
-                    try:
-                        ex = capture(item, redactor)
-                        ex.match_key = match_key(ex, redactor)
-                    except Exception as exc:  # a decoding bug: never let a value into the message
-                        result.skip(index, f"could not be decoded ({type(exc).__name__})")
-                        continue
-                    writer.append(ex)
-                    result.imported += 1
-            except (JsonStreamError, UnreadableFlows, CassetteError, EOFError, OSError) as exc:
-                writer.close()
+                    batch.append((index, item))
+                    if len(batch) >= BATCH:
+                        sink.submit(batch)
+                        batch = []
+            except (JsonStreamError, UnreadableFlows, EOFError, OSError) as exc:
+                problem = _file_problem(exc)
+            if batch:  # the last entries, or those read before the damage
+                sink.submit(batch)
+            result.imported, skipped = sink.finish()
+            for index, why in skipped:
+                result.skip(index, why)
+            if problem is not None:
                 if partial and result.imported:
                     _commit(staging, cassette)
                     committed = result.kept_partial = True
-                raise FileNotImported(_file_problem(exc)) from None
-            writer.close()
+                raise FileNotImported(problem)
             _commit(staging, cassette)
             committed = True
+        except WorkerFailed as exc:
+            raise FileNotImported(str(exc)) from None
         finally:
             if not committed:
-                try:
-                    writer.close()
-                except CassetteError:
-                    pass
+                sink.stop()
                 shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -176,8 +183,6 @@ def _file_problem(exc: BaseException) -> str:
         return f"is truncated: {exc}"
     if isinstance(exc, EOFError):  # gzip
         return "is truncated (the compressed stream ends early)"
-    if isinstance(exc, CassetteError):
-        return f"could not be written: {exc}"
     if isinstance(exc, OSError):
         return f"cannot be read ({exc.strerror or type(exc).__name__})"
     return f"cannot be read: {exc}"

@@ -15,9 +15,7 @@ from tests.canaries import leaks
 from tillroll.cli import main
 from tillroll.interop.importer import import_files
 from tillroll.keys import load_key
-from tillroll.policy import load_policy
 from tillroll.proxy_process import mitmdump_executable
-from tillroll.redact import Redactor
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette
 
@@ -27,7 +25,7 @@ TIMINGS = ("send", "wait", "receive", "connect", "ssl")
 
 
 def cassette_of(day, path, cassette):
-    summary = import_files([path], cassette, Redactor(load_key(day.key_file), load_policy(None)))
+    summary = import_files([path], cassette, load_key(day.key_file))
     assert summary.failed_files == 0, summary.text()
     return cassette
 

@@ -11,8 +11,6 @@ from replay.server import ReplayServer, open_replayer
 from tests.canaries import leaks
 from tillroll.interop.importer import import_files
 from tillroll.keys import load_key
-from tillroll.policy import load_policy
-from tillroll.redact import Redactor
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette
 
@@ -22,12 +20,8 @@ SECRETS = {"security id": creds.SECURITY_ID, "password": creds.PASSWORD, "spoton
            "spoonity key": creds.SPOONITY_API_KEY}
 
 
-def redactor(day):
-    return Redactor(load_key(day.key_file), load_policy(None))
-
-
 def imported(day, path, cassette):
-    summary = import_files([path], cassette, redactor(day))
+    summary = import_files([path], cassette, load_key(day.key_file))
     assert summary.failed_files == 0, summary.text()
     return summary, open_cassette(cassette).exchanges()
 
@@ -92,3 +86,17 @@ def test_importing_into_an_existing_cassette_adds_to_it(real_day, tmp_path):
     imported(real_day, real_day.har, tmp_path / "c")
     assert len(open_cassette(tmp_path / "c").exchanges()) == 2 * len(real_day.calls)
     assert not list((tmp_path / "c").glob(".import-*"))  # no staging left behind
+
+
+def test_worker_processes_import_the_same_exchanges_as_one_process(real_day, tmp_path, monkeypatch):
+    from tillroll.interop import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 0)  # the day is small: make it use the worker pool
+    monkeypatch.setattr(importer, "BATCH", 3)  # and hand out many batches
+    one = import_files([real_day.flows], tmp_path / "one", load_key(real_day.key_file), workers=1)
+    two = import_files([real_day.flows], tmp_path / "two", load_key(real_day.key_file), workers=2)
+    assert one.imported == two.imported == len(real_day.calls)
+    strip = lambda ex: (ex.started_at, ex.method, ex.path, ex.status, ex.operation, ex.match_key,  # noqa: E731
+                        ex.request_body_text, ex.response_body_text)
+    assert [strip(ex) for ex in open_cassette(tmp_path / "two").exchanges()] == \
+        [strip(ex) for ex in open_cassette(tmp_path / "one").exchanges()]
