@@ -147,7 +147,9 @@ def build(r: dict) -> Recorded:
     hop-by-hop headers and Content-Length left to the server, and a note when the body
     is not all there (truncated at record time, or dropped by redaction)."""
     body = join_body(r["response_body_text"], r["response_body_bytes"]) or b""
-    headers = [(h["name"], h["value"]) for h in (r["response_headers"] or []) if h["name"].lower() not in HOP_BY_HOP]
+    headers = [(h["name"], h["value"]) for h in (r["response_headers"] or [])
+               if h["name"].lower() not in HOP_BY_HOP and not h["name"].startswith(":")]  # HTTP/2 pseudo-headers
+    # (a HAR from a browser has them) are not headers an HTTP/1.1 answer can carry
     notes = []
     if r["response_truncated"]:
         notes.append("truncated")

@@ -150,3 +150,34 @@ def test_a_har_read_as_flows_by_flag_is_refused_clearly(real_day, tmp_path):
     assert result.exit_code == 1
     assert "it is JSON (HAR?), not a mitmproxy flow file" in result.output
     assert stored(tmp_path / "c") == []
+
+
+def test_a_gzipped_browser_har_with_http2_headers_and_compressed_bodies_imports_and_replays(real_day, tmp_path):
+    import gzip
+    import urllib.request
+
+    from replay.app import make_app
+    from replay.server import ReplayServer, open_replayer
+
+    h2 = entry()
+    h2["request"]["httpVersion"] = "http/2.0"
+    h2["request"]["headers"] = [{"name": ":method", "value": "GET"}, {"name": ":authority", "value": "127.0.0.1:9"},
+                                {"name": ":path", "value": "/v1/things?x=1"}, {"name": "accept", "value": "*/*"}]
+    h2["response"]["headers"] = [{"name": ":status", "value": "200"},
+                                 {"name": "content-encoding", "value": "gzip"},
+                                 {"name": "content-type", "value": "application/json"}]
+    data_url = entry()
+    data_url["request"]["url"] = "data:image/png;base64,iVBORw0KGgo="
+    (tmp_path / "chrome.har.gz").write_bytes(gzip.compress(("\ufeff" + har_with([h2, data_url])).encode()))
+    result = run_import(real_day, tmp_path / "c", tmp_path / "chrome.har.gz")
+    assert result.exit_code == 0, result.output
+    assert "entry 1: is not an HTTP exchange (a data: URL)" in result.output
+    [ex] = stored(tmp_path / "c")
+    assert ex.response_body_text == '{"ok": true}' and ex.response_content_encoding == "gzip"
+
+    opened = open_replayer(tmp_path / "c", key_file=real_day.key_file)
+    with ReplayServer(make_app(opened.replayer)) as server:
+        req = urllib.request.Request(server.base_url + "/v1/things?x=1", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(resp.read()) == b'{"ok": true}'  # re-compressed as it was on the wire
