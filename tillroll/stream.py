@@ -8,9 +8,11 @@ order: one writer appended it, or compaction merged it sorted) and the files are
 from __future__ import annotations
 
 import heapq
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import parquet_files as pqf
 from .exchange import Exchange, from_rows
@@ -22,14 +24,49 @@ BATCH_ROWS = 1024
 
 def iter_exchanges(cassette: Cassette, *, batch_rows: int = BATCH_ROWS) -> Iterator[Exchange]:
     """Every exchange of *cassette* in recorded order (started_at, writer session, seq),
-    each once (a row caught in two files by a concurrent roll or merge is skipped)."""
-    sources = [_segment_rows(path) for path in cassette.live_segments()]
-    sources += [_file_rows(cassette, path, batch_rows) for path in cassette.parquet_files()]
+    each once (a row caught in two files by a concurrent roll or merge is skipped).
+
+    Only files whose time spans overlap are merged with each other (read from the Parquet
+    footers): a cassette of a hundred days holds one day's files open at a time, not all."""
     previous = None
-    for _, ex in heapq.merge(*sources, key=lambda item: item[0]):
-        if ex.exchange_id != previous:
-            yield ex
-        previous = ex.exchange_id
+    for group in _overlapping(cassette):
+        sources = [_segment_rows(path) if path.suffix != ".parquet" else _file_rows(cassette, path, batch_rows)
+                   for path, _, _ in group]
+        for _, ex in heapq.merge(*sources, key=lambda item: item[0]):
+            if ex.exchange_id != previous:
+                yield ex
+            previous = ex.exchange_id
+
+
+def _overlapping(cassette: Cassette) -> Iterator[list[tuple[Path, Any, Any]]]:
+    """The cassette's files in groups whose [first, last] started_at overlap, in time order.
+    Live segments have no footer: they go into the last group (they are the newest)."""
+    spans = sorted((_span(path) for path in cassette.parquet_files()), key=lambda s: (s[1] is None, s[1] or 0))
+    group: list = []
+    end = None
+    for span in spans:
+        path, first, last = span
+        if group and (first is None or end is None or first > end):
+            yield group
+            group, end = [], None
+        group.append(span)
+        end = last if end is None or last is None else max(end, last)
+    group += [(path, None, None) for path in cassette.live_segments()]
+    if group:
+        yield group
+
+
+def _span(path: Path) -> tuple[Path, Any, Any]:
+    """``(path, first started_at, last started_at)`` from the footer; Nones when unknown."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+        column = meta.schema.to_arrow_schema().get_field_index("started_at")
+        stats = [meta.row_group(i).column(column).statistics for i in range(meta.num_row_groups)]
+        if column < 0 or not stats or not all(s is not None and s.has_min_max for s in stats):
+            return path, None, None
+        return path, min(s.min for s in stats), max(s.max for s in stats)
+    except (OSError, pa.ArrowInvalid):
+        return path, None, None  # read_file says what is wrong with it, in order
 
 
 def _keyed(batch: pa.RecordBatch | pa.Table) -> Iterator[tuple[tuple, Exchange]]:

@@ -171,3 +171,31 @@ def test_vcrpy_replays_the_exported_cassette_to_requests(real_day, tmp_path):
     stored = open_cassette(c).exchanges()
     assert [body for _, body in got] == [json.loads(ex.response_body_text) if ex.response_body_text else None
                                          for ex in stored]
+
+
+def test_export_errors_are_one_clear_line_and_leave_no_file(real_day, tmp_path, monkeypatch):
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", str(tmp_path / "nope"), str(tmp_path / "x.har"), "--format", "har"])
+    assert result.exit_code == 1 and "no cassette at" in result.output and not (tmp_path / "x.har").exists()
+    result = runner.invoke(main, ["export", str(tmp_path / "nope"), str(tmp_path / "x.har"), "--format", "pcap"])
+    assert result.exit_code == 2 and "'pcap' is not one of" in result.output
+    c = cassette_of(real_day, real_day.flows, tmp_path / "c")
+    result = runner.invoke(main, ["export", str(c), str(tmp_path / "missing" / "x.har"), "--format", "har"])
+    assert result.exit_code == 1 and "does not exist: create it first" in result.output
+
+    from tillroll.interop import exporter
+
+    calls = []
+
+    def failing(ex, **kwargs):  # the disk fills up, or the user presses Ctrl-C, half-way
+        calls.append(ex)
+        if len(calls) > 5:
+            raise KeyboardInterrupt
+        return {}
+
+    (tmp_path / "old.har").write_text("the previous export")
+    monkeypatch.setattr(exporter, "entry_from_exchange", failing)
+    with pytest.raises(KeyboardInterrupt):
+        exporter.export_cassette(c, "har", tmp_path / "old.har")
+    assert (tmp_path / "old.har").read_text() == "the previous export"  # not replaced by half a file
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
