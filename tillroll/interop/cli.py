@@ -77,12 +77,14 @@ def export(cassette: Path, out: Path, fmt: str) -> None:
     """
     if out.parent and not out.parent.exists():
         raise click.ClickException(f"{out.parent} does not exist: create it first")
+    counting = sys.stderr.isatty()  # a count rewritten in place: only on a terminal
     try:
         result = export_cassette(cassette, fmt, out, version=_version(),
-                                 progress=lambda n: click.echo(f"\r{n:,} exchanges", err=True, nl=False))
+                                 progress=(lambda n: click.echo(f"\r{n:,} exchanges", err=True, nl=False))
+                                 if counting else None)
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror or type(exc).__name__}") from None
-    if result.written >= 1000:
+    if counting and result.written >= 1000:
         click.echo("", err=True)
     click.echo(result.text())
 
