@@ -97,7 +97,7 @@ def import_files(paths: list[Path], cassette: Path, key: bytes, policy: Policy =
     *progress* is called with ``(path, bytes read, file size)`` as the file is read."""
     init_cassette(cassette)
     _remove_abandoned_staging(cassette)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use, not the machine's
     results = []
     for path in paths:
         result = FileResult(Path(path))
@@ -124,7 +124,8 @@ def _import_file(result: FileResult, cassette: Path, key: bytes, policy: Policy,
         size = _size(path)
         staging = cassette / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         name = cassette.resolve().name
-        sink = Pool(workers, staging, name, key, policy) if workers > 1 and (size or 0) >= PARALLEL_FROM \
+        big = _unpacked_size(path, size) >= PARALLEL_FROM
+        sink = Pool(workers, staging, name, key, policy) if workers > 1 and big \
             else InProcess(staging, name, key, policy)
         committed = False
         try:
@@ -215,6 +216,19 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+def _unpacked_size(path: Path, size: int | None) -> int:
+    """How much there is to read: a gzip file says its uncompressed size (modulo 4 GiB) in
+    its last four bytes."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b" and size and size > 18:
+                f.seek(-4, os.SEEK_END)
+                return max(size, int.from_bytes(f.read(4), "little"))
+    except OSError:
+        pass
+    return size or 0
 
 
 def _position(fo) -> int:
