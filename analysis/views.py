@@ -48,7 +48,10 @@ def parquet_sources(cassettes: list[str | Path]) -> list[str]:
 
 
 def _files(root: Path) -> list[str]:
-    return sorted(str(p) for p in root.rglob("*.parquet") if "quarantine" not in p.parts)
+    """The Parquet files of the cassette(s) under *root*: not quarantine/, not hidden
+    folders (an import stages its files in one until the whole file is read)."""
+    return sorted(str(p) for p in root.rglob("*.parquet")
+                  if not any(part == "quarantine" or part.startswith(".") for part in p.relative_to(root).parts))
 
 
 def arrow(relation: duckdb.DuckDBPyRelation):
