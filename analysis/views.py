@@ -16,6 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from tillroll.objectstore import is_remote
+from tillroll.store import CassetteError, open_cassette
+
 SQL = Path(__file__).with_name("sql")
 
 
@@ -29,7 +32,15 @@ def parquet_sources(cassettes: list[str | Path]) -> list[str]:
         raise AnalysisError("no cassette given: name one or more cassette directories (or globs)")
     files: list[str] = []
     for item in map(str, cassettes):
-        if any(ch in item for ch in "*?["):
+        if is_remote(item):  # read through this machine's mirror of it
+            try:
+                root = open_cassette(item).root
+            except CassetteError as exc:
+                raise AnalysisError(str(exc)) from None
+            found = _files(root)
+            if not found:
+                raise AnalysisError(f"{item} holds no exchanges yet (nothing uploaded: a writer may still be running)")
+        elif any(ch in item for ch in "*?["):
             found = sorted(glob.glob(item, recursive=True))
             found = [f for p in found for f in (_files(Path(p)) if Path(p).is_dir() else [p]) if f.endswith(".parquet")]
             if not found:

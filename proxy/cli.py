@@ -57,7 +57,7 @@ def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Pat
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(path_type=Path))
+@click.argument("cassette")  # a folder or an s3:// URL
 @click.option("--mode", "modes", multiple=True, metavar="MODE",
               help="mitmproxy mode, repeatable: regular (default, port 8080), "
                    "reverse:https://api.example.com@8081, …")

@@ -17,7 +17,7 @@ from tillroll.exchange import Exchange
 from tillroll.match_doc import match_key
 from tillroll.raw import RawExchange
 from tillroll.redact import Redactor
-from tillroll.store import CassetteError, CassetteWriter
+from tillroll.store import CassetteError, CassetteWriter, open_writer
 
 log = logging.getLogger("tillroll")
 
@@ -54,7 +54,7 @@ class Recorder:
     def _open(self) -> None:
         try:
             # the store's own queue bound; never wait for the disk on the proxy's event loop
-            self._writer = CassetteWriter(self.cassette, block_when_full=False)
+            self._writer = open_writer(self.cassette, block_when_full=False)  # a folder or s3://
         except (CassetteError, OSError) as exc:
             self._open_error = _safe(exc)
             # A warning, not an error: mitmproxy exits on errors logged at start-up, and the

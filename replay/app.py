@@ -27,7 +27,7 @@ from multidict import CIMultiDict
 from tillroll.capture import capture
 from tillroll.match_doc import key_text, match_document
 from tillroll.raw import RawExchange, RawRequest, RawResponse
-from tillroll.store import CassetteWriter
+from tillroll.store import open_writer
 
 from .faults import SERVER_ERROR, SPOT_FAILED
 from .recordings import Extra, summary_line
@@ -74,7 +74,7 @@ def make_app(replayer: Replayer, settings: Settings = Settings()) -> web.Applica
 async def _upstream_client(app: web.Application):
     writer = None
     if app[SETTINGS].on_miss == "record":  # new exchanges go into the cassette being replayed
-        writer = CassetteWriter(app[REPLAYER].recordings.path)
+        writer = open_writer(app[REPLAYER].recordings.path)
     app[WRITER] = writer
     app[CLIENT] = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(total=60))
     yield

@@ -35,7 +35,7 @@ def parse_latency(value: str) -> float:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(path_type=Path))
+@click.argument("cassette")  # a folder or an s3:// URL
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--on-miss", type=click.Choice(ON_MISS), default="error", show_default=True,

@@ -22,10 +22,10 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(path_type=Path))
+@click.argument("cassette")  # a folder or an s3:// URL
 @FORMAT
 @user_errors
-def info(cassette: Path, fmt: str) -> None:
+def info(cassette: str, fmt: str) -> None:
     """Print what CASSETTE holds: exchanges, vendors, operations, time span, files, size.
 
     Opening a cassette recovers what a crashed writer left behind and moves unreadable
@@ -41,11 +41,11 @@ def info(cassette: Path, fmt: str) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(path_type=Path))
+@click.argument("cassette")  # a folder or an s3:// URL
 @click.option("--target-rows", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Largest number of exchanges in one merged file.")
 @user_errors
-def compact(cassette: Path, target_rows: int) -> None:
+def compact(cassette: str, target_rows: int) -> None:
     """Merge CASSETTE's small Parquet files, one date partition at a time.
 
     Safe while proxies are still recording into the cassette: only files that existed

@@ -5,6 +5,10 @@ start and nothing else: it writes the merged file (atomically), and only then de
 its inputs. A crash in between leaves duplicates, never a loss; readers drop duplicates
 by ``exchange_id`` and the next compaction removes them. Two compactions of one cassette
 do not run at once (an ``flock`` on ``.compact.lock``).
+
+For a cassette on object storage (``s3://``) the files are merged on this machine's
+mirror, and the merged file is uploaded before its inputs are deleted from the bucket:
+two compactions on two machines at once leave duplicates at worst, never a loss.
 """
 
 from __future__ import annotations
@@ -42,7 +46,10 @@ def compact_cassette(
 ) -> CompactResult:
     """Merge each date partition's files into as few files of ≤ *target_rows* rows as possible."""
     cassette = open_cassette(path)
-    root = cassette.root
+    root = cassette.root  # for an s3:// cassette, the local mirror: merged there, then uploaded
+    remote = str(path).startswith("s3://")
+    if remote:
+        from .remote import publish, remove
     with open(root / LOCK, "a") as lock:
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -74,10 +81,15 @@ def compact_cassette(
             unique = dedupe(merged).sort_by(ORDER)
             dropped += merged.num_rows - unique.num_rows
             rows += unique.num_rows
+            written = []
             for start in range(0, max(unique.num_rows, 1), target_rows):
                 chunk = unique.slice(start, target_rows)
-                pqf.write_atomic(chunk, partition / f"part-{new_exchange_id()}.parquet")
+                written.append(partition / f"part-{new_exchange_id()}.parquet")
+                pqf.write_atomic(chunk, written[-1])
                 after += 1
+            if remote:  # the merged files are in the bucket before any input leaves it
+                publish(str(path), root, written)
+                remove(str(path), root, readable)
             for f in readable:  # only after every merged file is in place
                 f.unlink(missing_ok=True)
             pqf.fsync_path(partition)

@@ -298,9 +298,13 @@ def init_cassette(root: Path) -> None:
 class Cassette:
     """An opened cassette: what recovery did, and access to its exchanges."""
 
-    root: Path
+    root: Path  # on this machine (for a cassette on object storage: its local mirror)
     recovered: list[str] = dataclasses.field(default_factory=list)
     quarantined: list[str] = dataclasses.field(default_factory=list)
+    location: str = ""  # what the user named: a path or an s3:// URL
+
+    def __post_init__(self):
+        self.location = self.location or str(self.root)
 
     @property
     def notices(self) -> list[str]:
@@ -357,8 +361,14 @@ class Cassette:
 def open_cassette(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
     """Open the cassette at *path*, recovering orphan segments first.
 
-    Raises :class:`CassetteError` when *path* is missing or is not a cassette.
+    Raises :class:`CassetteError` when *path* is missing or is not a cassette. An
+    ``s3://`` URL is read through this machine's mirror of it (:mod:`tillroll.remote`).
     """
+    if str(path).startswith("s3://"):
+        from .remote import mirror
+
+        root, notices = mirror(str(path))
+        return Cassette(root, recovered=notices, location=str(path))
     root = Path(path)
     if not root.exists():
         raise CassetteError(f"no cassette at {root}: check the path, or record one with `tillroll record {root}`")
@@ -370,6 +380,15 @@ def open_cassette(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
     if recover:
         recover_segments(cassette)
     return cassette
+
+
+def open_writer(location: str | os.PathLike, **kwargs) -> "CassetteWriter":
+    """A :class:`CassetteWriter` for a cassette folder or an ``s3://`` URL."""
+    if str(location).startswith("s3://"):
+        from .remote import open_writer as remote_writer
+
+        return remote_writer(str(location), **kwargs)
+    return CassetteWriter(location, **kwargs)
 
 
 def recover_segments(cassette: Cassette) -> None:

@@ -45,7 +45,7 @@ def summarize(cassette: Cassette) -> Summary:
     vendors = _counts(table["vendor"].to_pylist())
     ops = _counts(f"{v or '-'} {o or '-'}" for v, o in zip(table["vendor"].to_pylist(), table["operation"].to_pylist()))
     return Summary(
-        path=str(cassette.root), exchanges=table.num_rows, first=first, last=last,
+        path=cassette.location, exchanges=table.num_rows, first=first, last=last,
         vendors=vendors, operations=ops, outcomes=_counts(table["outcome"].to_pylist()),
         parquet_files=len(files), live_segments=len(segments), size_bytes=size,
         notices=list(cassette.notices),

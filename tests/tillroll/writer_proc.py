@@ -11,13 +11,13 @@ import sys
 import time
 
 from tests.factories import full_exchange
-from tillroll.store import CassetteWriter
+from tillroll.store import open_writer
 
 
 def main() -> None:
     path, count, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     hang = "--hang" in sys.argv
-    writer = CassetteWriter(path, batch_rows=64, flush_interval=0.05)
+    writer = open_writer(path, batch_rows=64, flush_interval=0.05)  # a folder or an s3:// URL
     for i in range(count):
         writer.append(full_exchange(i))
         if (i + 1) % every == 0:

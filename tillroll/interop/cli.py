@@ -57,7 +57,7 @@ def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial, wo
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(path_type=Path))
+@click.argument("cassette")  # a folder or an s3:// URL
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
               help="har: HAR 1.2 (Chrome DevTools, any HAR viewer); mitm: a flow file for "
