@@ -7,6 +7,9 @@ CREATE OR REPLACE MACRO jmany(doc, paths) AS try(json_extract_string(doc, paths)
 -- Seconds from one timestamp to another. epoch(b - a) goes through an INTERVAL and is
 -- several times slower: over 10M exchanges it was a third of the coverage report.
 CREATE OR REPLACE MACRO seconds_between(a, b) AS (epoch_us(b) - epoch_us(a)) / 1e6;
+-- The first value of a header (names compared case-insensitively), from the stored list.
+CREATE OR REPLACE MACRO header_value(headers, wanted) AS
+    list_filter(headers, lambda h: lower(h.name) = lower(wanted))[1].value;
 
 -- Per-vendor views over `exchanges` (which analysis/views.py defines over the cassettes).
 -- Values are as stored: redacted. A SPOT session is its pseudonym, so sessions can be
