@@ -17,8 +17,8 @@ from .importer import DEFAULT_MAX_BODY, import_files
 
 @click.command("import", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--cassette", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Cassette to import into (created when missing).")
+@click.option("--cassette", required=True,
+              help="Cassette to import into (a folder or an s3:// URL; created when missing).")
 @click.option("--format", "fmt", type=click.Choice(formats.FORMATS),
               help="Read FILES as this format instead of detecting it from their content.")
 @click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),

@@ -21,7 +21,9 @@ from typing import Callable, Iterator
 from .. import parquet_files as pqf
 from ..policy import DEFAULT_POLICY, Policy
 from ..raw import RawExchange
-from ..store import init_cassette
+from ..objectstore import is_remote, local_dir, parse
+from ..remote import publish
+from ..store import init_cassette, open_writer
 from . import formats
 from .har import BrokenEntry, read_har
 from .json_stream import JsonStream, JsonStreamError
@@ -87,7 +89,7 @@ class ImportSummary:
         return "\n".join(lines)
 
 
-def import_files(paths: list[Path], cassette: Path, key: bytes, policy: Policy = DEFAULT_POLICY, *,
+def import_files(paths: list[Path], cassette: Path | str, key: bytes, policy: Policy = DEFAULT_POLICY, *,
                  fmt: str | None = None, max_body: int = DEFAULT_MAX_BODY, partial: bool = False,
                  workers: int | None = None,
                  progress: Callable[[Path, int, int], None] | None = None) -> ImportSummary:
@@ -95,22 +97,29 @@ def import_files(paths: list[Path], cassette: Path, key: bytes, policy: Policy =
     *policy*. *fmt* forces a format (``"har"`` or ``"mitm"``) instead of detecting it;
     *workers* processes capture the entries of big files (default: one per core);
     *progress* is called with ``(path, bytes read, file size)`` as the file is read."""
-    init_cassette(cassette)
-    _remove_abandoned_staging(cassette)
+    remote = is_remote(cassette)
+    # an s3:// cassette: files are staged on this machine and uploaded when a file is whole
+    home = local_dir(parse(str(cassette)), "imports") if remote else Path(cassette)
+    if remote:
+        open_writer(str(cassette)).close()  # checks the bucket, writes its tillroll.json
+        home.mkdir(parents=True, exist_ok=True)
+    else:
+        init_cassette(home)
+    _remove_abandoned_staging(home)
     workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use, not the machine's
     results = []
     for path in paths:
         result = FileResult(Path(path))
         results.append(result)
         try:
-            _import_file(result, cassette, key, policy, fmt, max_body, partial, workers, progress)
+            _import_file(result, cassette, home, key, policy, fmt, max_body, partial, workers, progress)
         except FileNotImported as exc:
             result.failed = str(exc)
     return ImportSummary(cassette, results)
 
 
-def _import_file(result: FileResult, cassette: Path, key: bytes, policy: Policy, fmt: str | None, max_body: int,
-                 partial: bool, workers: int, progress) -> None:
+def _import_file(result: FileResult, cassette: Path | str, home: Path, key: bytes, policy: Policy, fmt: str | None,
+                 max_body: int, partial: bool, workers: int, progress) -> None:
     path = result.path
     try:
         fo = formats.open_traffic(path)
@@ -122,8 +131,8 @@ def _import_file(result: FileResult, cassette: Path, key: bytes, policy: Policy,
         except formats.UnknownFormat as exc:
             raise FileNotImported(str(exc).removeprefix(f"{path} ")) from None
         size = _size(path)
-        staging = cassette / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        name = cassette.resolve().name
+        staging = home / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = parse(str(cassette)).name if is_remote(cassette) else Path(cassette).resolve().name
         big = _unpacked_size(path, size) >= PARALLEL_FROM
         sink = Pool(workers, staging, name, key, policy) if workers > 1 and big \
             else InProcess(staging, name, key, policy)
@@ -189,8 +198,13 @@ def _file_problem(exc: BaseException) -> str:
     return f"cannot be read: {exc}"
 
 
-def _commit(staging: Path, cassette: Path) -> None:
-    """Move the staged Parquet files into the cassette: each move is an atomic rename."""
+def _commit(staging: Path, cassette: Path | str) -> None:
+    """Move the staged Parquet files into the cassette: each move is an atomic rename (on
+    object storage, one upload each)."""
+    if is_remote(cassette):
+        publish(str(cassette), staging, pqf.list_parquet(staging))
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     for src in pqf.list_parquet(staging):
         dest = cassette / src.relative_to(staging)
         dest.parent.mkdir(parents=True, exist_ok=True)

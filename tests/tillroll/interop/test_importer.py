@@ -13,6 +13,7 @@ from tillroll.interop.importer import import_files
 from tillroll.keys import load_key
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette
+from tests.tillroll.test_remote import s3  # noqa: F401  (the S3 server fixture)
 
 from .conftest import play
 
@@ -100,3 +101,12 @@ def test_worker_processes_import_the_same_exchanges_as_one_process(real_day, tmp
                         ex.request_body_text, ex.response_body_text)
     assert [strip(ex) for ex in open_cassette(tmp_path / "two").exchanges()] == \
         [strip(ex) for ex in open_cassette(tmp_path / "one").exchanges()]
+
+
+def test_a_file_imports_into_a_cassette_on_s3(real_day, s3, tmp_path):
+    url = "s3://pos-traffic/imported/day"
+    summary = import_files([real_day.flows], url, load_key(real_day.key_file))
+    assert summary.failed_files == 0 and summary.imported == len(real_day.calls)
+    assert len(open_cassette(url).exchanges()) == len(real_day.calls)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="pos-traffic", Prefix="imported/day/")["Contents"]]
+    assert "imported/day/tillroll.json" in keys and any(k.endswith(".parquet") for k in keys)
