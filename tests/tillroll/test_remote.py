@@ -4,9 +4,11 @@ the real commands. Credentials never end up in a cassette, a log or a message.""
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -156,3 +158,31 @@ def test_bad_urls_and_missing_cassettes_and_refused_credentials_are_one_clear_li
     denied = cli("info", "s3://no-such-bucket-here/x")
     assert denied.exit_code == 1 and "Traceback" not in denied.output
     assert SECRET_KEY not in denied.output and "AKIAWRONGWRONGWRONG1" not in denied.output
+
+
+def test_compaction_while_a_writer_uploads_loses_nothing(s3, tmp_path, monkeypatch):
+    url = f"s3://{BUCKET}/busy/live"
+    monkeypatch.setenv("TILLROLL_CACHE", str(tmp_path / "writer-host"))
+    proc = start_writer(url, 300, 100, "--hang", "--segment-rows", "100")
+    monkeypatch.setenv("TILLROLL_CACHE", str(tmp_path / "compactor-host"))
+    try:
+        for line in proc.stdout:  # bounded by the child's own deadline
+            if line.startswith("hanging"):
+                break
+        merged = []
+        for _ in range(3):  # the writer keeps rolling and uploading files meanwhile
+            time.sleep(0.3)
+            result = cli("compact", url)
+            assert result.exit_code == 0, result.output
+            before, after = re.search(r"(\d+) file\(s\) -> (\d+) file\(s\)", result.output).groups()
+            merged.append(int(before) > int(after))
+        assert any(merged), "compaction never had files to merge"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    monkeypatch.setenv("TILLROLL_CACHE", str(tmp_path / "writer-host"))  # its host uploads what it staged
+    table = open_cassette(url).read_table(["exchange_id", "seq"])
+    seqs = table["seq"].to_pylist()
+    assert len(seqs) >= 300 and seqs == list(range(len(seqs)))  # nothing lost, nothing twice
+    assert len(set(table["exchange_id"].to_pylist())) == table.num_rows

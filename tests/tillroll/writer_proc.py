@@ -1,6 +1,6 @@
 """A writer process for the crash and concurrency tests.
 
-Usage: python writer_proc.py CASSETTE COUNT FLUSH_EVERY [--hang]
+Usage: python writer_proc.py CASSETTE COUNT FLUSH_EVERY [--hang] [--segment-rows N]
 
 Appends COUNT exchanges; after every FLUSH_EVERY it flushes and prints
 ``flushed <n> <last exchange id>`` (so the parent knows what is on disk). With
@@ -17,7 +17,10 @@ from tillroll.store import open_writer
 def main() -> None:
     path, count, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     hang = "--hang" in sys.argv
-    writer = open_writer(path, batch_rows=64, flush_interval=0.05)  # a folder or an s3:// URL
+    extra = {}
+    if "--segment-rows" in sys.argv:  # roll (and, on s3://, upload) that often
+        extra["segment_rows"] = int(sys.argv[sys.argv.index("--segment-rows") + 1])
+    writer = open_writer(path, batch_rows=64, flush_interval=0.05, **extra)  # a folder or an s3:// URL
     for i in range(count):
         writer.append(full_exchange(i))
         if (i + 1) % every == 0:
