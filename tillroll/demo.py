@@ -33,6 +33,8 @@ Next, try (after `. .venv/bin/activate`, or prefix the commands with .venv/bin/)
   tillroll sandbox      # the vendor APIs on http://127.0.0.1:8700, to point a POS at
 """
 
+DEMO_CLOCK_BEHIND = dt.timedelta(minutes=30)
+
 
 @dataclasses.dataclass
 class DemoResult:
@@ -44,10 +46,13 @@ class DemoResult:
 
 def run_demo(cassette: Path, *, key_file: Path | None = None, start: dt.datetime | None = None) -> DemoResult:
     """Record a POS day into a fresh *cassette*; return what it holds. The sandbox's
-    clock starts at *start* (default: now), which decides the vendor data it serves."""
+    clock starts at *start*, which decides the vendor data it serves. By default it is half an
+    hour ago: the POS day moves the sandbox's clock 21 minutes on (to let a SPOT session
+    expire) while the proxy stamps exchanges with the real time, and SpotOn windows computed
+    from a clock ahead of the real one would end "in the future" for ``tillroll check``."""
     if cassette.exists():
         shutil.rmtree(cassette)
-    clock = FakeClock(start or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    clock = FakeClock(start or dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - DEMO_CLOCK_BEHIND)
     with tempfile.TemporaryDirectory(prefix="tillroll-demo-") as work, start_sandbox(clock=clock) as upstream:
         with recording_proxy(cassette, [f"reverse:{upstream}"], workdir=Path(work), key_file=key_file) as proxy:
             calls = run_pos_day(Client(f"http://127.0.0.1:{proxy.ports[0]}"), advance_clock=clock.advance,
