@@ -105,7 +105,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from machine import finish
+from machine import MachineLoad, finish
 
 import duckdb
 import pyarrow as pa
@@ -126,7 +126,6 @@ JUDGED = ("usage", "errors", "latency", "coverage")
 DIAGNOSTIC = ("sessions", "gaps")
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "tillroll-bench-analysis"
 DAY_US = 86_400_000_000
-BUSY_CORES = 0.25  # other processes + steal above this during a phase: the times are not clean
 HAR_BYTES_PER_EXCHANGE = 3_400  # for the disk-space check (measured: ~3.25 KB)
 SESSION_PSEUDONYM = r'"tillroll:sessionid:[0-9a-f]{3}'  # made unique per copy: 3 hex digits = the copy
 
@@ -348,42 +347,6 @@ def write_hars(cassette: Path, out: Path) -> dict:
 
 
 # -- tillroll: the reports -------------------------------------------------------------
-
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-class MachineLoad:
-    """CPU the rest of the machine used while a phase ran: other processes (all CPU time
-    of the machine minus this process's) and the hypervisor's steal, in cores on average."""
-
-    def __enter__(self) -> MachineLoad:
-        self._start = self._sample()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        wall, busy, steal, own = (b - a for a, b in zip(self._start, self._sample()))
-        self.others_cores = max(0.0, busy - own) / wall
-        self.steal_cores = steal / wall
-        self.own_cores = own / wall
-
-    def figures(self) -> dict:
-        return {"own_cores": self.own_cores, "others_cores": self.others_cores, "steal_cores": self.steal_cores}
-
-    def __str__(self) -> str:
-        busy = self.others_cores + self.steal_cores > BUSY_CORES
-        return (f"this process {self.own_cores:.2f} cores, other processes {self.others_cores:.2f} cores, "
-                f"steal {self.steal_cores:.2f} cores (averages over the phase)"
-                + ("\n  WARNING: the machine was busy with other work, so these times are too high: run again "
-                   "on a quiet machine" if busy else ""))
-
-    @staticmethod
-    def _sample() -> tuple[float, float, float, float]:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
-        t = os.times()
-        return (time.monotonic(), (user + nice + system + irq + softirq) / _CLK_TCK, steal / _CLK_TCK,
-                t.user + t.system)
-
 
 def vm_kb(field: str) -> int:
     with open("/proc/self/status") as f:

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import copy
 import cProfile
 import datetime as dt
 import gc

@@ -74,7 +74,7 @@ from importlib.metadata import version
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
-from machine import CLK_TCK, cpu_model, finish, status_kb
+from machine import BUSY_CORES, MachineLoad, cpu_model, finish, status_kb
 
 import duckdb
 import pyarrow
@@ -97,7 +97,6 @@ N_TARGET = 1_000_000  # the size the rate target is set for
 DEFAULT_SIZES, QUICK_SIZES = [100_000, 1_000_000], [2_000, 20_000]
 SPLIT_ENTRIES = 20_000  # raw exchanges captured in process for the split
 SAMPLE_S = 0.1
-BUSY_CORES = 0.25  # other processes + steal above this during an import: its time is not clean
 HAR_BYTES_PER_ENTRY = 3_600  # for the disk-space check
 RECIPE = "synthetic.generate -> json.dumps(entry_from_exchange(ex, *decoded_bodies(ex))), one entry per line, v1"
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "tillroll-bench-import"
@@ -180,31 +179,6 @@ class TreeRss(threading.Thread):
             self.root_kb = max(self.root_kb, rss.get(self.pid, 0))
             self.other_kb = max([self.other_kb] + [kb for pid, kb in rss.items() if pid != self.pid])
             self.processes = max(self.processes, len(rss))
-
-
-class MachineLoad:
-    """CPU used while a phase ran, in cores on average: by this process and the children it
-    has waited for (the import and, through it, its workers), by every other process, and
-    stolen by the hypervisor. Leave the block only after waiting for the import."""
-
-    def __enter__(self) -> MachineLoad:
-        self._start = self._sample()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        wall, busy, steal, own = (b - a for a, b in zip(self._start, self._sample()))
-        self.own_cores, self.others_cores, self.steal_cores = own / wall, max(0.0, busy - own) / wall, steal / wall
-
-    def figures(self) -> dict:
-        return {"own_cores": self.own_cores, "others_cores": self.others_cores, "steal_cores": self.steal_cores}
-
-    @staticmethod
-    def _sample() -> tuple[float, float, float, float]:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
-        t = os.times()
-        return (time.monotonic(), (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK,
-                t.user + t.system + t.children_user + t.children_system)
 
 
 def describe_load(f: dict) -> str:

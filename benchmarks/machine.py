@@ -11,6 +11,7 @@ import contextlib
 import json
 import multiprocessing as mp
 import os
+import time
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -86,3 +87,41 @@ def finish(report: dict, verdicts: list[tuple[str, str, bool]], json_path: Path 
     if json_path:
         json_path.write_text(json.dumps(report, indent=1, default=str))
     return 0 if all(ok for _, _, ok in verdicts) else 1
+
+
+BUSY_CORES = 0.25  # other processes + steal above this during a phase: its times are not clean
+
+
+class MachineLoad:
+    """CPU used while a phase ran, in cores on average: by this process and the children it
+    has waited for, by every other process (all CPU time of the machine minus ours), and
+    stolen by the hypervisor. Leave the block only after waiting for the children."""
+
+    def __enter__(self) -> "MachineLoad":
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall, busy, steal, own = (b - a for a, b in zip(self._start, self._sample()))
+        self.own_cores, self.others_cores, self.steal_cores = own / wall, max(0.0, busy - own) / wall, steal / wall
+
+    @property
+    def busy(self) -> bool:
+        return self.others_cores + self.steal_cores > BUSY_CORES
+
+    def figures(self) -> dict:
+        return {"own_cores": self.own_cores, "others_cores": self.others_cores, "steal_cores": self.steal_cores}
+
+    def __str__(self) -> str:
+        return (f"this process {self.own_cores:.2f} cores, other processes {self.others_cores:.2f} cores, "
+                f"steal {self.steal_cores:.2f} cores (averages over the phase)"
+                + ("\n  WARNING: the machine was busy with other work, so these times are too high: run again "
+                   "on a quiet machine" if self.busy else ""))
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float, float]:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+        t = os.times()
+        return (time.monotonic(), (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK,
+                t.user + t.system + t.children_user + t.children_system)
