@@ -29,6 +29,7 @@ Next, try (after `. .venv/bin/activate`, or prefix the commands with .venv/bin/)
   tillroll check {cassette}                  # the vendors' documented rules
   tillroll query "SELECT operation, count(*) FROM exchanges GROUP BY ALL" {cassette}
   tillroll replay {cassette} --port 8080     # serve it back, deterministically
+  tillroll export {cassette} demo.har --format har   # for Chrome DevTools; also mitm, vcr
   tillroll record cassettes/live --mode reverse:https://api.mydrycleaner.com@8081
   tillroll sandbox      # the vendor APIs on http://127.0.0.1:8700, to point a POS at
 """
