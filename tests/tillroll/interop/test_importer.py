@@ -110,3 +110,25 @@ def test_a_file_imports_into_a_cassette_on_s3(real_day, s3, tmp_path):
     assert len(open_cassette(url).exchanges()) == len(real_day.calls)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="pos-traffic", Prefix="imported/day/")["Contents"]]
     assert "imported/day/tillroll.json" in keys and any(k.endswith(".parquet") for k in keys)
+
+
+def test_an_import_interrupted_half_way_leaves_the_cassette_as_it_was(real_day, tmp_path, monkeypatch):
+    from tillroll.interop import importer, workers
+
+    imported(real_day, real_day.flows, tmp_path / "c")  # what was there before
+    before = sorted(p.name for p in (tmp_path / "c").rglob("*.parquet"))
+    monkeypatch.setattr(importer, "BATCH", 4)
+    real = workers.capture_batch
+    calls = []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while the third batch is being decoded
+        return real(*args)
+
+    monkeypatch.setattr(workers, "capture_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_files([real_day.har], tmp_path / "c", load_key(real_day.key_file), workers=1)
+    assert sorted(p.name for p in (tmp_path / "c").rglob("*.parquet")) == before
+    assert not list((tmp_path / "c").glob(".import-*"))
