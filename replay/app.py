@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import urllib.parse
 import logging
 import socket
 import struct
@@ -192,7 +193,7 @@ def _reset_connection(request: web.Request) -> None:
 # -- forward and record -------------------------------------------------------------------------
 
 async def _forward(request: web.Request, raw: RawExchange, decision: Decision) -> web.Response:
-    settings, replayer = request.app[SETTINGS], request.app[REPLAYER]
+    settings = request.app[SETTINGS]
     req = raw.request
     url = settings.upstream.rstrip("/") + req.path + (f"?{req.query}" if req.query else "")
     headers = [(k, v) for k, v in req.headers if k.lower() not in HOP_BY_HOP and k.lower() != "host"]
@@ -203,12 +204,19 @@ async def _forward(request: web.Request, raw: RawExchange, decision: Decision) -
             status, reason, up_headers = up.status, up.reason, list(up.headers.items())
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         return web.Response(status=502, content_type="application/json",
-                            body=json.dumps({"error": f"tillroll: upstream {settings.upstream} failed: "
+                            body=json.dumps({"error": f"tillroll: upstream {_described(settings.upstream)} failed: "
                                                       f"{type(exc).__name__}"}))
     if settings.on_miss == "record":
         _record(request, raw, decision, started, status, reason, up_headers, body)
     return web.Response(status=status, reason=reason, body=body,
                         headers=CIMultiDict((k, v) for k, v in up_headers if k.lower() not in HOP_BY_HOP))
+
+
+def _described(url: str) -> str:
+    """*url* as it may be shown: without credentials or a query (either may hold a secret)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def _record(request: web.Request, raw: RawExchange, decision: Decision, started: dt.datetime, status: int,

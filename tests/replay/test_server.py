@@ -227,3 +227,17 @@ def test_the_host_header_gives_host_and_port_for_host_matching():
     assert _host_port("api.example.com:8080", 80) == ("api.example.com", 8080)
     assert _host_port("api.example.com", 443) == ("api.example.com", 443)
     assert _host_port("[::1]:81", 80) == ("::1", 81) and _host_port("[::1]", 80) == ("::1", 80)
+
+
+def test_an_unreachable_upstream_is_named_without_its_credentials(tmp_path, key_file):
+    cassette = write_cassette(tmp_path / "c", [balance(1)])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    upstream = f"http://pos-user:s3cr3t-pass@127.0.0.1:{port}/api?token=abc123secret"
+    server, _ = serve(cassette, key_file, on_miss="forward", upstream=upstream)
+    with server:
+        status, _, body = call(server.base_url, "GET", "/not/recorded")
+    assert status == 502
+    error = json.loads(body)["error"]
+    assert f"127.0.0.1:{port}/api" in error and "s3cr3t-pass" not in error and "abc123secret" not in error
