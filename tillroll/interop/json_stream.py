@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Iterator
 _DECODER = json.JSONDecoder()
 _WS = " \t\r\n"
 CHUNK = 1 << 20
+_LOOKAHEAD = 32  # characters that must follow a decoded value unless the file ends
 
 
 class JsonStreamError(Exception):
@@ -64,16 +65,16 @@ class JsonStream:
         """Read more text; False at the end of the document."""
         if self._eof:
             return False
-        if self._pos:
-            self._dropped += self._pos
-            self._buf, self._pos = self._buf[self._pos:], 0
         try:
             chunk = self._text.read(max(at_least, CHUNK))
         except UnicodeDecodeError as exc:
             raise JsonStreamError(f"not UTF-8 text near byte {self.bytes_read:,} ({exc.reason})") from None
-        if not chunk:
+        if not chunk:  # the buffer stays as it is: positions into it are still good
             self._eof = True
             return False
+        if self._pos:  # drop what was consumed (callers re-read from _pos after a True)
+            self._dropped += self._pos
+            self._buf, self._pos = self._buf[self._pos:], 0
         self._buf += chunk
         return True
 
@@ -115,8 +116,8 @@ class JsonStream:
                         from None
                 raise JsonStreamError(f"{what} is not valid JSON ({exc.msg} at character "
                                       f"{self._dropped + exc.pos:,})", offset=self.bytes_read) from None
-            if end >= len(self._buf) and not self._eof and self._more():
-                continue  # a number may go on in the next chunk
+            if len(self._buf) - end < _LOOKAHEAD and not self._eof and self._more():
+                continue  # a number cut by the chunk ("0" of "0.5") decodes too: look further first
             self._pos = end
             return value
 

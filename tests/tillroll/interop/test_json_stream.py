@@ -4,6 +4,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tillroll.interop import json_stream
 from tillroll.interop.har import read_har
@@ -77,3 +79,57 @@ def test_text_that_is_not_utf8_is_named_with_its_position(monkeypatch):
     with pytest.raises(JsonStreamError, match="not UTF-8 text near byte"):
         entries_of_bytes = JsonStream(io.BytesIO(data))
         list(read_har(entries_of_bytes, max_body=1 << 20))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=st.lists(json_values, max_size=6), before=st.dictionaries(st.sampled_from(["version", "pages"]),
+                                                                          json_values, max_size=2),
+       chunk=st.integers(1, 40), indent=st.sampled_from([None, 1]))
+def test_any_json_document_streams_entry_for_entry_as_json_loads_reads_it(entries, before, chunk, indent):
+    text = json.dumps({"log": {**before, "entries": entries}, "tail": before}, indent=indent, ensure_ascii=False)
+    json_stream.CHUNK, saved = chunk, json_stream.CHUNK
+    try:
+        stream = JsonStream(io.BytesIO(text.encode()))
+        got = []
+        for key in stream.members("doc"):
+            if key != "log":
+                stream.skip(key)
+                continue
+            for field in stream.members("log"):
+                if field == "entries":
+                    got.extend(stream.items("entries"))
+                else:
+                    stream.skip(field)
+        assert stream.at_end()
+    finally:
+        json_stream.CHUNK = saved
+    assert got == json.loads(text)["log"]["entries"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(0, 10_000), chunk=st.integers(1, 64))
+def test_a_har_cut_anywhere_reads_as_whole_or_as_truncated_never_as_something_else(cut, chunk):
+    entries = [{"startedDateTime": "2026-11-20T09:00:00Z", "time": i, "request": {"method": "GET",
+                "url": f"http://127.0.0.1:9/x/{i}?q=\u00e9", "headers": []},
+                "response": {"status": 200, "headers": [], "content": {"text": "{\"n\": %d}" % i}}}
+               for i in range(20)]
+    data = json.dumps({"log": {"version": "1.2", "entries": entries}}).encode()
+    json_stream.CHUNK, saved = chunk, json_stream.CHUNK
+    try:
+        stream = JsonStream(io.BytesIO(data[:cut]))
+        try:
+            got = list(read_har(stream, max_body=1 << 20))
+        except JsonStreamError as exc:
+            # a cut inside a multi-byte character is "not UTF-8" at the end; anything else is a truncation
+            assert exc.truncated or "not UTF-8" in str(exc), str(exc)
+            return
+    finally:
+        json_stream.CHUNK = saved
+    assert cut >= len(data.rstrip()) and len(got) == 20
