@@ -1,8 +1,9 @@
 """A cassette's exchanges one at a time, in recorded order, in bounded memory.
 
 :meth:`~tillroll.store.Cassette.read_table` holds the whole cassette; exporting a
-million exchanges must not. Each file is read a batch at a time (a file is in recorded
-order: one writer appended it, or compaction merged it sorted) and the files are merged.
+million exchanges must not. Each file is read a batch at a time when it is in recorded
+order (compaction writes them sorted; a writer's rolled file usually is), sorted whole when
+it is not, and the files whose times overlap are merged.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import parquet_files as pqf
 from .exchange import Exchange, from_rows
 from .segment import read_segment
-from .store import Cassette
+from .store import ORDER, Cassette, in_order
 
 BATCH_ROWS = 1024
 
@@ -80,13 +82,24 @@ def _segment_rows(path) -> Iterator[tuple[tuple, Exchange]]:
     except FileNotFoundError:  # rolled meanwhile: its rows are in a Parquet file now
         return
     if contents.table is not None:
-        yield from _keyed(contents.table)
+        yield from _keyed(in_order(contents.table))
 
 
 def _file_rows(cassette: Cassette, path, batch_rows: int) -> Iterator[tuple[tuple, Exchange]]:
+    """The rows of one file in recorded order. A writer appends exchanges as they complete,
+    so a rolled file is in time order only when its exchanges did not overlap (an import of
+    an unsorted HAR, or concurrent requests, break it); compacted files are sorted. A file
+    in order is streamed; one that is not is sorted whole (bounded by a segment's size)."""
     try:
-        for batch in pqf.iter_file(path, batch_rows):
-            yield from _keyed(batch)
+        keys = pqf.read_file(path, [name for name, _ in ORDER])
+        order = pc.sort_indices(keys, sort_keys=ORDER)
+        if pc.all(pc.equal(order, pa.array(range(keys.num_rows), pa.uint64()))).as_py() is not False:
+            for batch in pqf.iter_file(path, batch_rows):
+                yield from _keyed(batch)
+            return
+        table = pqf.read_file(path).take(order)
+        for start in range(0, table.num_rows, batch_rows):
+            yield from _keyed(table.slice(start, batch_rows))
     except FileNotFoundError:  # merged by a concurrent compaction
         return
     except pqf.UnreadableFile as exc:

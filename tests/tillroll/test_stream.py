@@ -40,3 +40,14 @@ def test_a_row_in_two_files_comes_back_once_and_a_live_segment_is_included(tmp_p
     finally:
         live.close()
     assert [ex.started_at for ex in got] == [T0 + dt.timedelta(seconds=s) for s in [*range(10), 99]]
+
+
+def test_a_file_appended_out_of_time_order_comes_back_in_recorded_order(tmp_path):
+    # a proxy appends exchanges as they complete: a slow request started first is appended last
+    with CassetteWriter(tmp_path / "c") as w:
+        for i in (5, 1, 4, 2, 3, 0):
+            w.append(full_exchange(i, started_at=T0 + dt.timedelta(hours=1, seconds=i)))
+    cassette = open_cassette(tmp_path / "c")
+    assert len(cassette.parquet_files()) == 1
+    got = [ex.started_at for ex in stream.iter_exchanges(cassette, batch_rows=2)]
+    assert got == sorted(got) == [ex.started_at for ex in cassette.exchanges()]
