@@ -249,7 +249,7 @@ def entry_from_exchange(ex: Exchange, *, request_body: bytes | None, response_bo
     entry: dict[str, Any] = {
         "startedDateTime": ex.started_at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
         .replace("+00:00", "Z"),  # all the precision stored (JavaScript's Date reads it too)
-        "time": ex.duration_ms if ex.duration_ms is not None else 0,
+        "time": round(ex.duration_ms, 3) if ex.duration_ms is not None else 0,  # µs: what is stored
         "request": request,
     }
     if ex.status is None:
