@@ -12,9 +12,11 @@ entries before the damage.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import os
 import shutil
 import uuid
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -149,7 +151,7 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
                     if len(batch) >= BATCH:
                         sink.submit(batch)
                         batch = []
-            except (JsonStreamError, UnreadableFlows, EOFError, OSError) as exc:
+            except (JsonStreamError, UnreadableFlows, EOFError, OSError, zlib.error) as exc:
                 problem = _file_problem(exc)
             if batch:  # the last entries, or those read before the damage
                 sink.submit(batch)
@@ -193,6 +195,8 @@ def _file_problem(exc: BaseException) -> str:
         return f"is truncated: {exc}"
     if isinstance(exc, EOFError):  # gzip
         return "is truncated (the compressed stream ends early)"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)):
+        return "is a damaged gzip file (its compressed data does not decode or check out)"
     if isinstance(exc, OSError):
         return f"cannot be read ({exc.strerror or type(exc).__name__})"
     return f"cannot be read: {exc}"

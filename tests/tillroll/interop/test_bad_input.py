@@ -181,3 +181,18 @@ def test_a_gzipped_browser_har_with_http2_headers_and_compressed_bodies_imports_
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
             assert gzip.decompress(resp.read()) == b'{"ok": true}'  # re-compressed as it was on the wire
+
+
+def test_a_damaged_or_cut_gzip_har_is_one_clear_line(real_day, tmp_path):
+    import gzip
+
+    packed = gzip.compress(real_day.har.read_bytes())
+    (tmp_path / "cut.har.gz").write_bytes(packed[: len(packed) // 2])
+    damaged = bytearray(packed)
+    damaged[len(damaged) // 2: len(damaged) // 2 + 64] = b"\xff" * 64
+    (tmp_path / "damaged.har.gz").write_bytes(bytes(damaged))
+    result = run_import(real_day, tmp_path / "c", tmp_path / "cut.har.gz", tmp_path / "damaged.har.gz")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cut.har.gz: is truncated" in result.output
+    assert "damaged.har.gz: is a damaged gzip file" in result.output and "2 file(s) not imported" in result.output
+    assert stored(tmp_path / "c") == []
