@@ -47,7 +47,7 @@ class Extra:
 
 @dataclass
 class Recordings:
-    path: Path | str  # a folder, or an s3:// URL
+    path: str  # as the user named it: a folder, or an s3:// URL
     table: pa.Table  # INDEX_COLUMNS + _source, _row, in recorded order
     matching: Matching
     index: dict[str, list[int]]
@@ -183,7 +183,7 @@ def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings
     stored = table.column("match_key").to_pylist()
     key_ids = set(table.column("redaction_key_id").unique().to_pylist()) - {None}
     reader = ResponseReader([s.path if s.path is not None else s.everything.select(RESPONSE_COLUMNS) for s in sources])
-    return Recordings(path=cassette.location if cassette.location.startswith("s3://") else Path(path), table=table, matching=matching, index=_index(stored, matching, table),
+    return Recordings(path=cassette.location, table=table, matching=matching, index=_index(stored, matching, table),
                       key_ids=key_ids, responses=reader, notices=cassette.notices, _stored=stored)
 
 

@@ -12,9 +12,8 @@ from tillroll.interop.har import read_har
 from tillroll.interop.json_stream import JsonStream, JsonStreamError
 
 
-def entries_of(text: str, chunk: int, monkeypatch) -> list:
-    monkeypatch.setattr(json_stream, "CHUNK", chunk)
-    stream = JsonStream(io.BytesIO(text.encode()))
+def walk(stream: JsonStream) -> list:
+    """log.entries of the document on *stream*, every other value skipped."""
     out = []
     for key in stream.members("doc"):
         if key != "log":
@@ -27,6 +26,11 @@ def entries_of(text: str, chunk: int, monkeypatch) -> list:
                 stream.skip(field)
     assert stream.at_end()
     return out
+
+
+def entries_of(text: str, chunk: int, monkeypatch) -> list:
+    monkeypatch.setattr(json_stream, "CHUNK", chunk)
+    return walk(JsonStream(io.BytesIO(text.encode())))
 
 
 DOC = {"log": {"version": "1.2", "creator": {"name": "x", "version": "1"},
@@ -96,18 +100,7 @@ def test_any_json_document_streams_entry_for_entry_as_json_loads_reads_it(entrie
     text = json.dumps({"log": {**before, "entries": entries}, "tail": before}, indent=indent, ensure_ascii=False)
     json_stream.CHUNK, saved = chunk, json_stream.CHUNK
     try:
-        stream = JsonStream(io.BytesIO(text.encode()))
-        got = []
-        for key in stream.members("doc"):
-            if key != "log":
-                stream.skip(key)
-                continue
-            for field in stream.members("log"):
-                if field == "entries":
-                    got.extend(stream.items("entries"))
-                else:
-                    stream.skip(field)
-        assert stream.at_end()
+        got = walk(JsonStream(io.BytesIO(text.encode())))
     finally:
         json_stream.CHUNK = saved
     assert got == json.loads(text)["log"]["entries"]
