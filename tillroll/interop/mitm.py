@@ -12,6 +12,7 @@ import uuid
 from typing import BinaryIO, Iterator
 
 from mitmproxy import connection, exceptions, http, io, version
+from mitmproxy.flow import Error
 
 from ..content import UndecodableContent, encode_content
 from ..exchange import Exchange
@@ -95,8 +96,6 @@ def flow_from_exchange(ex: Exchange, *, request_body: bytes | None, response_bod
             timestamp_start=start + send + wait, timestamp_end=start + send + wait + receive,
         )
     elif ex.error:
-        from mitmproxy.flow import Error
-
         flow.error = Error(ex.error, timestamp=start)
     flow.comment = " ".join(x for x in (ex.vendor, ex.operation, ex.outcome) if x)
     return flow
