@@ -194,3 +194,27 @@ def test_export_errors_are_one_clear_line_and_leave_no_file(real_day, tmp_path, 
         exporter.export_cassette(c, "har", tmp_path / "old.har")
     assert (tmp_path / "old.har").read_text() == "the previous export"  # not replaced by half a file
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_recorded_transport_error_goes_out_as_each_format_can_say_it(tmp_path):
+    from tests.factories import error_exchange, full_exchange
+    from tillroll.store import CassetteWriter
+
+    with CassetteWriter(tmp_path / "c") as w:
+        w.append(full_exchange(0))
+        w.append(error_exchange(1))
+    export(tmp_path / "c", "har", tmp_path / "out.har")
+    [ok, failed] = har_entries(tmp_path / "out.har")
+    assert (failed["response"]["status"], failed["_error"]) == (0, "connection refused")  # as Chrome writes it
+    export(tmp_path / "c", "mitm", tmp_path / "out.mitm")
+    flows = flows_in(tmp_path / "out.mitm")
+    assert flows[1].response is None and flows[1].error.msg == "connection refused"
+    out = export(tmp_path / "c", "vcr", tmp_path / "out.yaml")
+    assert "left out 1 without a response" in out
+    assert len(yaml.safe_load((tmp_path / "out.yaml").read_text())["interactions"]) == 1
+    # and back in: still a transport error, not a response
+    import_files([tmp_path / "out.har"], tmp_path / "back", b"export-test-key-0123456789")
+    import_files([tmp_path / "out.mitm"], tmp_path / "back2", b"export-test-key-0123456789")
+    for cassette in ("back", "back2"):
+        errors = [(ex.status, ex.error) for ex in open_cassette(tmp_path / cassette).exchanges() if ex.error]
+        assert errors == [(None, "connection refused")]
