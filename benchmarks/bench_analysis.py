@@ -105,7 +105,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from machine import MachineLoad, finish
+from machine import MachineLoad, finish, status_kb
 
 import duckdb
 import pyarrow as pa
@@ -348,14 +348,6 @@ def write_hars(cassette: Path, out: Path) -> dict:
 
 # -- tillroll: the reports -------------------------------------------------------------
 
-def vm_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
 def reset_peak() -> None:
     """Reset VmHWM to the current RSS (Linux >= 4.0)."""
     with open("/proc/self/clear_refs", "w") as f:
@@ -379,7 +371,7 @@ def time_report(cassette: Path, name: str, runs: int) -> dict:
         t1 = time.perf_counter()
         table = reports.run(con, name)
         t2 = time.perf_counter()
-        peaks.append(vm_kb("VmHWM"))
+        peaks.append(status_kb("self", "VmHWM"))
         con.close()
         rows = table.num_rows
         times.append(t2 - t1)
@@ -578,7 +570,7 @@ def time_today(paths: list[Path]) -> dict:
         t = time.perf_counter()
         out["answers"][name] = fn(df)
         out["seconds"][name] = time.perf_counter() - t
-    out["peak_mib"] = vm_kb("VmHWM") / 1024
+    out["peak_mib"] = status_kb("self", "VmHWM") / 1024
     del df
     gc.collect()
     gc.disable()

@@ -54,6 +54,7 @@ from urllib.parse import parse_qsl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from machine import status_kb
 from tillroll.exchange import Exchange
 from tillroll.store import CassetteWriter, open_cassette
 from tillroll.synthetic import generate
@@ -102,15 +103,6 @@ def copy_cost(pool: list[Exchange], n: int = 200_000) -> float:
 
 # -- memory ----------------------------------------------------------------------------
 
-def proc_status_kb(field: str) -> int:
-    """A ``kB`` field (VmRSS, VmHWM) of ``/proc/self/status``."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -138,14 +130,14 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.wait(self.interval):
-            self.max_kb = max(self.max_kb, proc_status_kb("VmRSS"))
+            self.max_kb = max(self.max_kb, status_kb("self", "VmRSS"))
             for t in threading.enumerate():
                 cpu = thread_cpu_s(t.native_id) if t.native_id else None
                 if cpu is not None:
                     self.cpu_s[t.name] = cpu
 
     def reset(self) -> None:
-        self.max_kb = proc_status_kb("VmRSS")
+        self.max_kb = status_kb("self", "VmRSS")
 
     def stop(self) -> None:
         self._done.set()
@@ -174,7 +166,7 @@ def bench_append(pool: list[Exchange], n: int, root: Path, **writer_kwargs) -> A
     sampler = RssSampler()
     sampler.start()
     main_cpu0 = time.thread_time()
-    rss_before = proc_status_kb("VmRSS")
+    rss_before = status_kb("self", "VmRSS")
     sampler.reset()
     writer = CassetteWriter(root, **writer_kwargs)
     clock = time.perf_counter
@@ -186,7 +178,7 @@ def bench_append(pool: list[Exchange], n: int, root: Path, **writer_kwargs) -> A
         in_append += clock() - a
         if i in marks:
             backlog = writer.appended - writer.written  # queued or being converted
-            checkpoints.append((marks[i], proc_status_kb("VmRSS"), sampler.max_kb, backlog))
+            checkpoints.append((marks[i], status_kb("self", "VmRSS"), sampler.max_kb, backlog))
             sampler.reset()
     loop_s = clock() - t0
     t1 = clock()
@@ -196,7 +188,7 @@ def bench_append(pool: list[Exchange], n: int, root: Path, **writer_kwargs) -> A
     cpu = {name: s for name, s in sampler.cpu_s.items() if name.startswith("tillroll-")}
     cpu = {"main (append loop + close)": time.thread_time() - main_cpu0, **cpu}
     return AppendResult(n, loop_s, in_append, close_s, rss_before, checkpoints,
-                        proc_status_kb("VmRSS"), proc_status_kb("VmHWM"), cpu)
+                        status_kb("self", "VmRSS"), status_kb("self", "VmHWM"), cpu)
 
 
 def parquet_bytes(root: Path) -> tuple[int, int]:
