@@ -91,7 +91,7 @@ import time
 import uuid
 from pathlib import Path
 
-from machine import CLK_TCK, Helper, cpu_model, finish, pct, pin_all_threads, status_kb
+from machine import CLK_TCK, Helper, LoadSessions, cpu_model, finish, pct, pin_all_threads, status_kb
 
 TARGET_RATIO = 0.90
 TARGET_ADDED_P50_MS = 1.0
@@ -166,36 +166,22 @@ def client_main(conn, bodies: list[bytes], concurrency: int, cpus: list[int] | N
     if cpus:
         os.sched_setaffinity(0, set(cpus))
     import asyncio
-    import aiohttp
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    sessions: dict[str, aiohttp.ClientSession] = {}
-
-    def session(url: str) -> aiohttp.ClientSession:
-        if url not in sessions:
-            sessions[url] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
-                                                  timeout=aiohttp.ClientTimeout(total=30))
-        return sessions[url]
+    sessions = LoadSessions(loop, concurrency, timeout_s=30)
 
     conn.send("ready")
     while True:
         cmd = conn.recv()
         if cmd[0] == "run":
             _, url, n, duration, rate = cmd
+
             async def go():  # the session (and its connector) must be made inside the running loop
-                return await _load(session(url), url, bodies, n, duration, concurrency, rate, progress)
+                return await _load(sessions.get(url), url, bodies, n, duration, concurrency, rate, progress)
 
             conn.send(loop.run_until_complete(go()))
-        elif cmd[0] == "close":
-            s = sessions.pop(cmd[1], None)
-            if s is not None:
-                loop.run_until_complete(s.close())
-            conn.send("closed")
-        else:
-            for s in sessions.values():
-                loop.run_until_complete(s.close())
-            conn.send("stopped")
+        elif not sessions.answer(cmd, conn):
             return
 
 

@@ -139,7 +139,7 @@ import time
 import uuid
 from pathlib import Path
 
-from machine import CLK_TCK, Helper, cpu_model, finish, pct, pin_all_threads, status_kb
+from machine import CLK_TCK, Helper, LoadSessions, cpu_model, finish, pct, pin_all_threads, status_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -613,20 +613,13 @@ def client_main(conn, concurrency: int, cpus: list[int] | None) -> None:
         os.sched_setaffinity(0, set(cpus))
     import asyncio
 
-    import aiohttp
     import yarl
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    sessions: dict[str, aiohttp.ClientSession] = {}
+    sessions = LoadSessions(loop, concurrency, timeout_s=60)
     sets: dict[str, list] = {}
     urls: dict[tuple[str, str], list] = {}
-
-    def session(base: str) -> aiohttp.ClientSession:
-        if base not in sessions:
-            sessions[base] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
-                                                   timeout=aiohttp.ClientTimeout(total=60))
-        return sessions[base]
 
     def prepared(base: str, name: str) -> list:
         if (base, name) not in urls:  # sent as recorded: no re-quoting of the path or query
@@ -643,19 +636,11 @@ def client_main(conn, concurrency: int, cpus: list[int] | None) -> None:
             _, base, name, start, n, duration, miss_status, recorded = cmd
 
             async def go():  # the session (and its connector) must be made inside the running loop
-                return await _load(session(base), prepared(base, name), start, n, duration, concurrency,
+                return await _load(sessions.get(base), prepared(base, name), start, n, duration, concurrency,
                                    miss_status, recorded)
 
             conn.send(loop.run_until_complete(go()))
-        elif cmd[0] == "close":
-            s = sessions.pop(cmd[1], None)
-            if s is not None:
-                loop.run_until_complete(s.close())
-            conn.send("closed")
-        else:
-            for s in sessions.values():
-                loop.run_until_complete(s.close())
-            conn.send("stopped")
+        elif not sessions.answer(cmd, conn):
             return
 
 

@@ -125,3 +125,36 @@ class MachineLoad:
         t = os.times()
         return (time.monotonic(), (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK,
                 t.user + t.system + t.children_user + t.children_system)
+
+
+class LoadSessions:
+    """The aiohttp sessions of a load-generator process, one per server URL (keep-alive, at
+    most *concurrency* connections each), and the two commands every load process takes:
+    ``("close", url)`` and ``("stop",)``. Make it inside the process's event loop thread."""
+
+    def __init__(self, loop, concurrency: int, timeout_s: float):
+        self._loop, self._concurrency, self._timeout_s = loop, concurrency, timeout_s
+        self._sessions: dict = {}
+
+    def get(self, url: str):
+        """The session for *url* (call it inside the running loop: its connector binds to it)."""
+        import aiohttp
+
+        if url not in self._sessions:
+            self._sessions[url] = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._concurrency),
+                timeout=aiohttp.ClientTimeout(total=self._timeout_s))
+        return self._sessions[url]
+
+    def answer(self, cmd: tuple, conn) -> bool:
+        """Carry out a ``close`` or ``stop`` command; False once stopped (the process ends)."""
+        if cmd[0] == "close":
+            session = self._sessions.pop(cmd[1], None)
+            if session is not None:
+                self._loop.run_until_complete(session.close())
+            conn.send("closed")
+            return True
+        for session in self._sessions.values():
+            self._loop.run_until_complete(session.close())
+        conn.send("stopped")
+        return False
