@@ -25,6 +25,13 @@ def stored(cassette):
     return open_cassette(cassette).exchanges() if list(cassette.glob("date=*/*.parquet")) else []
 
 
+def cut_copy(source, dest, fraction):
+    """*dest*: the first *fraction* of *source*, as a crash or a full disk leaves a file."""
+    data = source.read_bytes()
+    dest.write_bytes(data[: int(len(data) * fraction)])
+    return dest
+
+
 def har_with(entries):
     return json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}})
 
@@ -44,9 +51,7 @@ def entry(**overrides):
 
 
 def test_a_truncated_har_is_reported_and_nothing_of_it_is_imported(real_day, tmp_path):
-    data = real_day.har.read_bytes()
-    cut = tmp_path / "cut.har"
-    cut.write_bytes(data[: len(data) * 2 // 3])
+    cut = cut_copy(real_day.har, tmp_path / "cut.har", 2 / 3)
     result = run_import(real_day, tmp_path / "c", cut)
     assert result.exit_code == 1
     assert "is truncated" in result.output and "nothing imported from it" in result.output
@@ -54,12 +59,10 @@ def test_a_truncated_har_is_reported_and_nothing_of_it_is_imported(real_day, tmp
 
 
 def test_partial_keeps_the_complete_entries_of_a_truncated_har(real_day, tmp_path):
-    data = real_day.har.read_bytes()
-    cut = tmp_path / "cut.har"
-    cut.write_bytes(data[: len(data) * 2 // 3])
+    cut = cut_copy(real_day.har, tmp_path / "cut.har", 2 / 3)
     result = run_import(real_day, tmp_path / "c", cut, extra=["--partial"])
     assert result.exit_code == 1
-    whole = len(json.loads(data)["log"]["entries"])
+    whole = len(json.loads(real_day.har.read_bytes())["log"]["entries"])
     kept = stored(tmp_path / "c")
     assert 0 < len(kept) < whole
     assert f"kept the {len(kept):,} exchange(s) before it" in result.output
@@ -103,9 +106,7 @@ def test_a_flow_file_of_a_newer_mitmproxy_is_refused_with_its_version(real_day, 
 
 
 def test_a_truncated_flow_file_is_reported_and_nothing_of_it_is_imported(real_day, tmp_path):
-    data = real_day.flows.read_bytes()
-    cut = tmp_path / "cut.mitm"
-    cut.write_bytes(data[: len(data) // 2])
+    cut = cut_copy(real_day.flows, tmp_path / "cut.mitm", 1 / 2)
     result = run_import(real_day, tmp_path / "c", cut)
     assert result.exit_code == 1
     assert "not a complete mitmproxy flow file" in result.output
