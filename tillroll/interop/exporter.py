@@ -56,13 +56,13 @@ def export_cassette(cassette: Path, fmt: str, out: Path, *,
     tmp = out.with_name(f".{out.name}.tillroll-{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            counted = _counted(exchanges, result, progress)
+            exchanges = _reported(exchanges, progress)
             if fmt == "har":
-                _write_har(f, counted, version)
+                result.written = _write_har(f, exchanges, version)
             elif fmt == "mitm":
-                _write_flows(f, counted)
+                result.written = _write_flows(f, exchanges)
             else:
-                _write_vcr(f, counted, result)
+                result.written = _write_vcr(f, exchanges, result)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -70,36 +70,42 @@ def export_cassette(cassette: Path, fmt: str, out: Path, *,
     return result
 
 
-def _counted(exchanges: Iterator[Exchange], result: ExportResult, progress) -> Iterator[Exchange]:
-    for ex in exchanges:
-        result.written += 1
-        if progress is not None and result.written % 1000 == 0:
-            progress(result.written)
+def _reported(exchanges: Iterator[Exchange], progress) -> Iterator[Exchange]:
+    """*exchanges*, telling *progress* every thousand read."""
+    for n, ex in enumerate(exchanges, 1):
+        if progress is not None and n % 1000 == 0:
+            progress(n)
         yield ex
 
 
-def _write_har(f, exchanges: Iterator[Exchange], version: str) -> None:
+def _write_har(f, exchanges: Iterator[Exchange], version: str) -> int:
     out = io.TextIOWrapper(f, encoding="utf-8", newline="\n")
     head = {"version": HAR_VERSION, "creator": {"name": "tillroll", "version": version or "unknown"},
             "pages": []}
     out.write('{"log": ' + json.dumps(head, ensure_ascii=False)[:-1] + ', "entries": [\n')
-    for n, ex in enumerate(exchanges):
+    written = 0
+    for ex in exchanges:
         request_body, response_body = decoded_bodies(ex)
         entry = entry_from_exchange(ex, request_body=request_body, response_body=response_body)
-        out.write(("" if n == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
+        out.write(("" if written == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
+        written += 1
     out.write("\n]}}\n")
     out.flush()
     out.detach()
+    return written
 
 
-def _write_flows(f, exchanges: Iterator[Exchange]) -> None:
+def _write_flows(f, exchanges: Iterator[Exchange]) -> int:
     writer = mitm_io.FlowWriter(f)
+    written = 0
     for ex in exchanges:
         request_body, response_body = decoded_bodies(ex)
         writer.add(flow_from_exchange(ex, request_body=request_body, response_body=response_body))
+        written += 1
+    return written
 
 
-def _write_vcr(f, exchanges: Iterator[Exchange], result: ExportResult) -> None:
+def _write_vcr(f, exchanges: Iterator[Exchange], result: ExportResult) -> int:
     out = io.TextIOWrapper(f, encoding="utf-8", newline="\n")
 
     def interactions():
@@ -112,7 +118,7 @@ def _write_vcr(f, exchanges: Iterator[Exchange], result: ExportResult) -> None:
             result.redacted_query |= vcr.redacted_query_names(ex)
             yield item
 
-    vcr.write_cassette(out, interactions())
+    written = vcr.write_cassette(out, interactions())
     out.flush()
     out.detach()
-    result.written -= result.left_out
+    return written
