@@ -338,7 +338,7 @@ class Cassette:
             except FileNotFoundError:  # merged by a concurrent compaction
                 continue
             except pqf.UnreadableFile as exc:
-                self._quarantine(path, str(exc))
+                self.quarantine_file(path, str(exc))
         return sources
 
     def read_table(self, columns: list[str] | None = None) -> pa.Table:
@@ -354,7 +354,8 @@ class Cassette:
     def exchanges(self) -> list[Exchange]:
         return from_table(self.read_table())
 
-    def _quarantine(self, path: Path, why: str) -> None:
+    def quarantine_file(self, path: Path, why: str) -> None:
+        """Move an unreadable file of this cassette into quarantine/ and note it for the user."""
         self.quarantined.append(quarantine(self.root, path, why))
 
 

@@ -103,4 +103,4 @@ def _file_rows(cassette: Cassette, path, batch_rows: int) -> Iterator[tuple[tupl
     except FileNotFoundError:  # merged by a concurrent compaction
         return
     except pqf.UnreadableFile as exc:
-        cassette._quarantine(path, str(exc))
+        cassette.quarantine_file(path, str(exc))

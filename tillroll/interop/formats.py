@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +27,20 @@ def open_traffic(path: Path) -> BinaryIO:
         return gzip.open(path, "rb")
     fo.seek(0)
     return fo
+
+
+def unpacked_size(path: Path) -> int:
+    """How many bytes there are to read in *path*: a gzip file says its uncompressed size
+    (modulo 4 GiB) in its last four bytes."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if f.read(2) == _GZIP and size > 18:
+                f.seek(-4, os.SEEK_END)
+                return max(size, int.from_bytes(f.read(4), "little"))
+    except OSError:
+        return 0
+    return size
 
 
 def detect(fo: BinaryIO, name: str) -> str:

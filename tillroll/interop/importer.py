@@ -135,7 +135,7 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
         size = _size(path)
         staging = home / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         name = parse(str(cassette)).name if is_remote(cassette) else Path(cassette).resolve().name
-        big = _unpacked_size(path, size) >= PARALLEL_FROM
+        big = formats.unpacked_size(path) >= PARALLEL_FROM
         sink = Pool(workers, staging, name, key, policy) if workers > 1 and big \
             else InProcess(staging, name, key, policy)
         committed = False
@@ -234,19 +234,6 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
-
-
-def _unpacked_size(path: Path, size: int | None) -> int:
-    """How much there is to read: a gzip file says its uncompressed size (modulo 4 GiB) in
-    its last four bytes."""
-    try:
-        with open(path, "rb") as f:
-            if f.read(2) == b"\x1f\x8b" and size and size > 18:
-                f.seek(-4, os.SEEK_END)
-                return max(size, int.from_bytes(f.read(4), "little"))
-    except OSError:
-        pass
-    return size or 0
 
 
 def _position(fo) -> int:
