@@ -71,13 +71,8 @@ def open_writer(url: str, **kwargs) -> CassetteWriter:
         raise CassetteError(str(exc)) from None
     staging = ob.local_dir(rc, "staging")
 
-    def upload(files: list[Path]) -> None:  # on the writer's roller thread
-        for path in files:
-            try:
-                ob.upload(rc, fs, path, str(path.relative_to(staging)))
-            except ob.ObjectStoreError as exc:  # kept staged: the next start uploads it
-                raise CassetteError(str(exc)) from None
-            path.unlink(missing_ok=True)
+    def upload(files: list[Path]) -> None:  # on the writer's roller thread; a failure keeps them staged
+        _upload(rc, fs, staging, files, move=True)
 
     return CassetteWriter(staging, cassette=rc.name, on_roll=upload, **kwargs)
 
@@ -92,14 +87,7 @@ def flush_staged(rc: ob.RemoteCassette, fs) -> list[str]:
     cassette = Cassette(staging)
     recover_segments(cassette)
     notices = list(cassette.notices)
-    uploaded = 0
-    for path in pqf.list_parquet(staging):
-        try:
-            ob.upload(rc, fs, path, str(path.relative_to(staging)))
-        except ob.ObjectStoreError as exc:
-            raise CassetteError(str(exc)) from None
-        path.unlink(missing_ok=True)
-        uploaded += 1
+    uploaded = _upload(rc, fs, staging, pqf.list_parquet(staging), move=True)
     if uploaded:
         notices.append(f"uploaded {uploaded} file(s) a previous writer on this machine left staged")
     return notices
@@ -108,11 +96,20 @@ def flush_staged(rc: ob.RemoteCassette, fs) -> list[str]:
 def publish(url: str, local_root: Path, files: list[Path]) -> None:
     """Upload merged files written into the mirror (compaction)."""
     rc, fs = _remote(url)
-    try:
-        for path in files:
-            ob.upload(rc, fs, path, str(path.relative_to(local_root)))
-    except ob.ObjectStoreError as exc:
-        raise CassetteError(str(exc)) from None
+    _upload(rc, fs, local_root, files, move=False)
+
+
+def _upload(rc: ob.RemoteCassette, fs, root: Path, files: list[Path], *, move: bool) -> int:
+    """Upload *files* (under *root*, at the same relative paths); with *move*, delete each
+    here once it is up. Stops at the first failure: what is left is still on this disk."""
+    for path in files:
+        try:
+            ob.upload(rc, fs, path, str(path.relative_to(root)))
+        except ob.ObjectStoreError as exc:
+            raise CassetteError(str(exc)) from None
+        if move:
+            path.unlink(missing_ok=True)
+    return len(files)
 
 
 def remove(url: str, local_root: Path, files: list[Path]) -> None:
