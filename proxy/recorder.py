@@ -12,9 +12,8 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from tillroll.capture import capture
 from tillroll.exchange import Exchange
-from tillroll.match_doc import match_key
+from tillroll.match_doc import capture_keyed
 from tillroll.raw import RawExchange
 from tillroll.redact import Redactor
 from tillroll.store import CassetteError, CassetteWriter, open_writer
@@ -69,8 +68,7 @@ class Recorder:
     def record(self, raw: RawExchange) -> Exchange | None:
         """Record *raw*; return the stored exchange, or None when it could not be recorded."""
         try:
-            ex = capture(raw, self.redactor)
-            ex.match_key = match_key(ex, self.redactor)  # what replay looks requests up by
+            ex = capture_keyed(raw, self.redactor)  # with the match key replay looks it up by
         except Exception as exc:  # a bug in decoding/redaction: count it, never leak the body
             return self._failed(f"capture failed ({type(exc).__name__})")
         if self._writer is None:

@@ -29,8 +29,10 @@ import json
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
+from .capture import capture
 from .exchange import Exchange
 from .policy import Rule, normalise
+from .raw import RawExchange
 from .redact import DROPPED, PREFIX, Redactor
 from .vendors import BY_NAME, GENERIC
 
@@ -81,6 +83,14 @@ def key_text(doc: dict[str, Any], components: tuple[str, ...] = STORED) -> str:
 
 def match_key(ex: Exchange, redactor: Redactor) -> str:
     return key_text(match_document(ex, redactor))
+
+
+def capture_keyed(raw: RawExchange, redactor: Redactor) -> Exchange:
+    """What every writer stores for *raw* (the recording proxy, an import): the captured,
+    redacted exchange with the match key replay looks it up by."""
+    ex = capture(raw, redactor)
+    ex.match_key = match_key(ex, redactor)
+    return ex
 
 
 def _body(text: str | None, raw: bytes | None, rule_for, volatile) -> Any:

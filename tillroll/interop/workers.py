@@ -15,8 +15,7 @@ import queue
 from pathlib import Path
 from typing import Iterable
 
-from ..capture import capture
-from ..match_doc import match_key
+from ..match_doc import capture_keyed
 from ..policy import Policy
 from ..raw import RawExchange
 from ..redact import Redactor
@@ -36,8 +35,7 @@ def capture_batch(batch: Iterable[tuple[int, RawExchange]], redactor: Redactor, 
     stored = 0
     for index, raw in batch:
         try:
-            ex = capture(raw, redactor)
-            ex.match_key = match_key(ex, redactor)  # what replay looks requests up by
+            ex = capture_keyed(raw, redactor)
         except Exception as exc:  # a decoding bug: never let a value into the message
             skipped.append((index, f"could not be decoded ({type(exc).__name__})"))
             continue
