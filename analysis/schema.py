@@ -15,6 +15,8 @@ import json
 import duckdb
 import pyarrow as pa
 
+from tillroll import jsonish
+
 from .views import arrow
 
 
@@ -97,7 +99,7 @@ def _parse(text):
     if not text or text.lstrip()[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(text)
+        return jsonish.loads(text)
     except ValueError:
         return None
 

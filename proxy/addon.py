@@ -32,13 +32,13 @@ if __package__ in (None, ""):
 from proxy.recorder import Recorder, describe  # noqa: E402
 from proxy.tee import Tee  # noqa: E402
 from proxy.worker import CaptureWorker, WorkerError  # noqa: E402
+from tillroll.capture import DEFAULT_MAX_BODY  # noqa: E402
 from tillroll.flows import raw_from_flow  # noqa: E402
 from tillroll.keys import RedactionKeyError, key_id, load_key  # noqa: E402
 from tillroll.policy import PolicyError, load_policy  # noqa: E402
 from tillroll.redact import Redactor  # noqa: E402
 
 log = logging.getLogger("tillroll")
-DEFAULT_MAX_BODY = 4 * 1024 * 1024
 WARNING_MARK = ":warning:"
 
 
@@ -57,7 +57,8 @@ class TillrollRecorder:
                           "Redaction key file (default: $TILLROLL_KEY, then ~/.config/tillroll/key).")
         loader.add_option("tillroll_policy", Optional[str], None, "Redaction policy file (TOML).")
         loader.add_option("tillroll_max_body", int, DEFAULT_MAX_BODY,
-                          "Store at most this many bytes of a body (the client always gets all of it).")
+                          "Store at most this many bytes of a body, and inflate a compressed one no further "
+                          "(the client always gets all of it).")
         loader.add_option("tillroll_inline", bool, False,
                           "Decode, redact and store on mitmproxy's event loop instead of a worker process.")
 
@@ -76,19 +77,19 @@ class TillrollRecorder:
         except (RedactionKeyError, PolicyError) as exc:
             raise exceptions.OptionsError(str(exc)) from None
         self._close()
-        ready = self._start(opts.tillroll_cassette, key, policy, opts.tillroll_inline)
+        ready = self._start(opts.tillroll_cassette, key, policy, opts.tillroll_inline, opts.tillroll_max_body)
         if ready:
             log.info("tillroll: recording into %s (key %s, policy %s%s)", opts.tillroll_cassette,
                      key_id(key), policy.name, ", inline" if self.recorder else "")
 
-    def _start(self, cassette: str, key: bytes, policy, inline: bool) -> bool:
+    def _start(self, cassette: str, key: bytes, policy, inline: bool, max_body: int) -> bool:
         if not inline:
             try:
-                self.worker = CaptureWorker(cassette, key, policy)
+                self.worker = CaptureWorker(cassette, key, policy, max_body=max_body)
                 return self.worker.ready
             except (WorkerError, OSError) as exc:
                 log.warning("tillroll: %s; recording on the event loop instead", exc)
-        self.recorder = Recorder(cassette, Redactor(key, policy))
+        self.recorder = Recorder(cassette, Redactor(key, policy), max_body=max_body)
         return self.recorder.ready
 
     # -- streamed bodies: keep the first bytes, forward everything -------------------------

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.exchange import Exchange
 from tillroll.match_doc import capture_keyed
 from tillroll.raw import RawExchange
@@ -42,9 +43,10 @@ class Stats:
 class Recorder:
     """Turns raw exchanges into records and appends them, without ever raising."""
 
-    def __init__(self, cassette: str | Path, redactor: Redactor):
+    def __init__(self, cassette: str | Path, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY):
         self.cassette = str(cassette)
         self.redactor = redactor
+        self.max_body = max_body
         self.stats = Stats()
         self._writer: CassetteWriter | None = None
         self._open_error: str | None = None
@@ -68,7 +70,7 @@ class Recorder:
     def record(self, raw: RawExchange) -> Exchange | None:
         """Record *raw*; return the stored exchange, or None when it could not be recorded."""
         try:
-            ex = capture_keyed(raw, self.redactor)  # with the match key replay looks it up by
+            ex = capture_keyed(raw, self.redactor, max_body=self.max_body)  # with the key replay looks it up by
         except Exception as exc:  # a bug in decoding/redaction: count it, never leak the body
             return self._failed(f"capture failed ({type(exc).__name__})")
         if self._writer is None:
@@ -96,15 +98,32 @@ class Recorder:
         return None
 
     def close(self) -> str:
-        """Flush and close the cassette; return the summary for the user."""
-        if self._writer is not None:
+        """Flush and close the cassette; return the summary for the user, which counts
+        only what is in the cassette's files."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
             try:
-                self._writer.close()
+                writer.close()
             except (CassetteError, OSError) as exc:
-                self.stats.recording_errors += 1
                 log.error("tillroll: closing %s failed: %s", self.cassette, _safe(exc))
-            self._writer = None
+            self._not_written(writer)
         return self.stats.summary(self.cassette)
+
+    def _not_written(self, writer: CassetteWriter) -> None:
+        """Take what the writer could not write out of the counts (it was counted when
+        appended): rows the store refused, and whatever a failing disk did not take."""
+        lost = writer.lost
+        if not lost:
+            return
+        s = self.stats
+        s.recorded -= lost
+        s.recording_errors += lost
+        for what, n in writer.rejected.items():
+            s.by_operation[what] -= n
+            if s.by_operation[what] <= 0:
+                del s.by_operation[what]
+        log.warning("tillroll: %d exchange(s) could not be written to %s (%d refused by the store); "
+                    "everything flushed before is in the cassette", lost, self.cassette, sum(writer.rejected.values()))
 
 
 def describe(ex: Exchange) -> str:

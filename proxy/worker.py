@@ -25,6 +25,7 @@ import threading
 from typing import Any, Hashable
 
 from proxy.recorder import Recorder, Stats, describe
+from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.policy import Policy
 from tillroll.raw import RawExchange
 from tillroll.redact import Redactor
@@ -38,13 +39,14 @@ class WorkerError(Exception):
 
 
 class CaptureWorker:
-    def __init__(self, cassette: str, key: bytes, policy: Policy, *, max_pending: int = 20_000,
+    def __init__(self, cassette: str, key: bytes, policy: Policy, *, max_body: int = DEFAULT_MAX_BODY,
+                 max_pending: int = 20_000,
                  max_pending_bytes: int = 256 << 20, batch: int = 256, start_timeout: float = 60.0):
         mp = multiprocessing.get_context("spawn")  # no fork of a threaded proxy
         self._results, child_results = mp.Pipe(duplex=False)
         child_inbox, self._inbox = mp.Pipe(duplex=False)
         self._proc = mp.Process(target=_child, name="tillroll-capture", daemon=True,
-                                args=(cassette, key, policy, child_inbox, child_results))
+                                args=(cassette, key, policy, max_body, child_inbox, child_results))
         self._proc.start()
         child_inbox.close()
         child_results.close()
@@ -167,11 +169,11 @@ class CaptureWorker:
             log.warning("tillroll: exchanges are not being recorded: %s (counted in the summary)", why)
 
 
-def _child(cassette: str, key: bytes, policy: Policy, inbox, results) -> None:
+def _child(cassette: str, key: bytes, policy: Policy, max_body: int, inbox, results) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent's shutdown drains us; when the
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # parent is gone, EOF on the pipe ends us
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    recorder = Recorder(cassette, Redactor(key, policy))
+    recorder = Recorder(cassette, Redactor(key, policy), max_body=max_body)
     del key
     results.send(("ready", recorder.ready, recorder._open_error))
     while True:

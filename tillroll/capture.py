@@ -12,6 +12,7 @@ size and content type are kept (fail closed).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -25,17 +26,24 @@ from .vendors import detect
 from .vendors.base import NOT_JSON, Profile, RequestView, VendorView
 
 QUERY_ENCODINGS = ("query", "query-json")  # parameters that do not come from the body
+DEFAULT_MAX_BODY = 4 * 1024 * 1024  # bytes of a decoded body kept (the proxy's tillroll_max_body)
 
 
-def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
+def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY) -> Exchange:
     """The redacted, vendor-decoded :class:`Exchange` for *raw*.
 
-    Bodies are taken as given: an adapter that limits body sizes truncates them before
-    and sets the ``truncated`` flags of the raw exchange.
+    Never gives up on an exchange because of what it carries: a body that is too deep,
+    not finite, not UTF-8, lies about its coding or is cut is handled like any body that
+    cannot be parsed, and the rest of the exchange is recorded. Compressed bodies are
+    inflated to at most *max_body* bytes (the rest is not read: a decompression bomb
+    costs *max_body*, and the body is flagged truncated); an adapter that limits raw
+    body sizes cuts them before and sets the ``truncated`` flags. Every text of the
+    record can be written as UTF-8 (lone surrogates become U+FFFD).
     """
     req = raw.request
     req_ctype = header(req.headers, "content-type")
-    req_body, req_problem = _decoded(req.body, header(req.headers, "content-encoding"))
+    req_body, req_problem, req_cut = _decoded(req.body, header(req.headers, "content-encoding"), max_body,
+                                              req.truncated)
     req_text, req_json, req_strict = _parsed(req_body, req_ctype)
     view = RequestView(
         method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
@@ -55,13 +63,14 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
         wait_ms=raw.wait_ms, receive_ms=raw.receive_ms, http_version=req.http_version,
         request_content_type=req_ctype, request_content_encoding=header(req.headers, "content-encoding"),
         request_body_size=req.body_size if req.body_size is not None else _len(req.body),
-        request_truncated=req.truncated, vendor=profile.name, api=vendor.api, operation=vendor.operation,
+        request_truncated=req.truncated or req_cut, vendor=profile.name, api=vendor.api, operation=vendor.operation,
         params_encoding=vendor.params_encoding, path_template=vendor.path_template, error=raw.error,
     )
     ex.request_headers = p.headers(req.headers, "request.header")
     ex.query = p.query(req.query, "request.query") or None
     ex.path = p.value(req.path, "request.path")
     drop = policy.drops_body(view.path)
+    req_strict = _still_strict(p, req_text, req_strict)
     ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")
     if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
         pass  # no parameters, or they come from a body the policy says not to store
@@ -81,10 +90,11 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
         ex.response_content_type = header(resp.headers, "content-type")
         ex.response_content_encoding = header(resp.headers, "content-encoding")
         ex.response_body_size = resp.body_size if resp.body_size is not None else _len(resp.body)
-        ex.response_truncated = resp.truncated
         ex.response_headers = p.headers(resp.headers, "response.header")
-        body, problem = _decoded(resp.body, ex.response_content_encoding)
+        body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
+        ex.response_truncated = resp.truncated or cut
         text, resp_json, strict = _parsed(body, ex.response_content_type)
+        strict = _still_strict(p, text, strict)
         ex.response_body = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
     try:
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
@@ -93,6 +103,7 @@ def capture(raw: RawExchange, redactor: Redactor) -> Exchange:
     ex.outcome_message = p.value(message, "outcome_message") if message else None
     _sweep(p, ex)
     ex.redactions = p.redactions
+    _make_storable(ex)
     return ex
 
 
@@ -103,13 +114,58 @@ def _decode(profile: Profile, view: RequestView) -> VendorView:
         return VendorView(operation=f"{view.method} {view.path}", path_template=view.path)
 
 
-def _decoded(body: bytes | None, encoding: str | None) -> tuple[bytes | None, str | None]:
+def _decoded(body: bytes | None, encoding: str | None, limit: int,
+             truncated: bool) -> tuple[bytes | None, str | None, bool]:
+    """``(decoded body, problem, cut)``. A body cut anywhere (by the adapter, or here at
+    *limit*) loses its last, partial token when something came before it (a value cut in
+    two, ``{"card": "41111111``): a secret cut in two is no longer recognisable, so what
+    is left of it is not kept. A body that is one single token is kept as cut."""
     if not body:
-        return body, None
+        return body, None, False
     try:
-        return decode_content(body, encoding), None
+        body, cut = decode_content(body, encoding, limit)
     except UndecodableContent as exc:
-        return None, str(exc)
+        return None, str(exc), False
+    if cut or truncated:
+        body = _without_partial_tail(body)
+    return body, None, cut
+
+
+def _without_partial_tail(body: bytes) -> bytes:
+    """A cut text body without its last, partial token; a binary body as it is (there is
+    no token to cut, and its bytes are kept only when nothing in them looks secret)."""
+    trimmed = _PARTIAL_TAIL.sub(b"", body)
+    if trimmed is body or len(trimmed) == len(body):
+        return body
+    return trimmed if split_body(trimmed)[0] is not None else body
+
+
+# The run of bytes after the last delimiter of a cut body (bytes >= 0x80 included: the
+# start of a multi-byte character cut in two goes with it).
+_PARTIAL_TAIL = re.compile(rb"""(?<=[\s"',:;&=<>{}\[\]()])[^\s"',:;&=<>{}\[\]()]+\Z""")
+
+
+def _still_strict(p: Pass, text: str | None, strict: bool) -> bool:
+    """Whether a strictly parsed JSON body can be redacted by walking its parsed value:
+    not when an object names a key twice (the parsed value keeps only the last one, so
+    the walk would never see the first). Checked only when there is something to redact."""
+    if not strict or text is None or not p.json_needs_walk(text):
+        return strict
+    return not (_may_repeat_keys(text) and jsonish.has_duplicate_keys(text))
+
+
+def _may_repeat_keys(text: str) -> bool:
+    """False when no key name appears twice in *text* (then no object repeats one). Exact
+    only without escapes and without a string that starts with a colon, which could make
+    the key pattern start inside a string; anything else says "maybe"."""
+    if "\\" in text or _COLON_STRING.search(text):
+        return True
+    keys = _JSON_KEY.findall(text)
+    return len(keys) != len(set(keys))
+
+
+_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
+_COLON_STRING = re.compile(r'[,:\[{]\s*"\s*:')
 
 
 def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any, bool]:
@@ -152,17 +208,26 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, stri
         first = len(p.replaced)
         redacted = p.json(value, where)
         if strict:
-            return _redacted_json_text(p, text, value, redacted, p.replaced[first:]).encode("utf-8")
+            return _utf8(_redacted_json_text(p, text, value, redacted, p.replaced[first:]))
         # repaired JSON: the walk found the values; the free-text path below keeps the original
     if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
-        return p.form(text, where).encode("utf-8")
+        return _utf8(p.form(text, where))
     # Values found by walking a leniently parsed structure are swept out whole first,
     # so the free-text pass does not cut a multi-line value in two.
     redacted = p.named(p.sweep(text), where)
     if has_secret(_unredacted(redacted)):  # a secret we cannot place: keep nothing
         p.redactions.append((where, "body.unparseable-with-secret"))
         return None
-    return redacted.encode("utf-8")
+    return _utf8(redacted)
+
+
+def _utf8(text: str) -> bytes:
+    """*text* as UTF-8; a lone surrogate (a ``\udc00`` escape the redaction re-serialised,
+    or a form value percent-decoded from bytes that are not UTF-8) becomes U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _storable(text).encode("utf-8")
 
 
 def _redacted_json_text(p: Pass, text: str, value: Any, redacted: Any, replaced: list[str]) -> str:
@@ -229,3 +294,34 @@ _SWEPT = ("path", "path_template", "operation", "query", "request_body_text", "r
 
 def _len(body: bytes | None) -> int | None:
     return None if body is None else len(body)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEXT_FIELDS = ("method", "scheme", "host", "path", "query", "path_template", "http_version", "request_content_type",
+                "request_content_encoding", "request_body_text", "api", "operation", "params_json", "params_encoding",
+                "reason", "response_content_type", "response_content_encoding", "response_body_text",
+                "outcome_message", "error")
+
+
+def _storable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() and _SURROGATE.search(text) else text
+
+
+def _make_storable(ex: Exchange) -> None:
+    """Every text of *ex* encodable as UTF-8: a lone surrogate (from a ``\\ud800`` JSON
+    escape, or a header byte mitmproxy kept with ``surrogateescape``) becomes U+FFFD.
+    Arrow refuses such text, and one refused row must not cost a whole recording."""
+    for name in _TEXT_FIELDS:
+        value = getattr(ex, name)
+        if value is not None and not value.isascii():
+            setattr(ex, name, _storable(value))
+    ex.request_headers = _storable_pairs(ex.request_headers)
+    if ex.response_headers:
+        ex.response_headers = _storable_pairs(ex.response_headers)
+    ex.redactions = _storable_pairs(ex.redactions)
+
+
+def _storable_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if all(a.isascii() and b.isascii() for a, b in pairs):
+        return pairs
+    return [(_storable(a), _storable(b)) for a, b in pairs]

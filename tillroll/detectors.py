@@ -17,7 +17,7 @@ _PATTERNS = [
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ("bearer", r"\b(?i:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{12,}"),
     ("email", r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    ("card", r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])"),
+    ("card", r"(?<!\w)(?<!\d\.)\d(?:[ -]?\d){12,18}(?!\w|\.\d)"),  # not part of a decimal number
 ]
 _COMBINED = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{rx})" for kind, rx in _PATTERNS))
 MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)

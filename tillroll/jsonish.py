@@ -4,16 +4,49 @@ Repairs (seen in the vendors' own documentation): raw control characters (line b
 inside strings, trailing commas, a missing opening brace. The repaired parse is for
 *understanding* a body (operation, parameters, outcome); the stored body keeps its
 original text.
+
+Every JSON text tillroll did not write itself is parsed here (:func:`loads`), so one
+set of limits holds for all of them: nothing deeper than :data:`MAX_DEPTH` levels (every
+walk over a parsed body is recursive, and a hostile body must not reach Python's
+recursion limit), no ``NaN``/``Infinity`` (not JSON; they would make the stored
+parameters unreadable for DuckDB), no number that only fits as an infinite float. Such
+a text is simply not JSON to tillroll: it is handled like any other unparseable body.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 NOT_JSON = object()
+MAX_DEPTH = 100  # nesting levels; real vendor bodies use about ten
 _STRING_OR_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.S)
+_HUGE_NUMBER = re.compile(r"[eE]\+?\d{3}|\d{309}")  # the only ways to write a float that overflows
+
+
+class Unparseable(ValueError):
+    """Valid JSON syntax, perhaps, but beyond what tillroll accepts (too deep, not finite,
+    duplicate keys)."""
+
+
+def loads(text: str, *, strict: bool = True, unique_keys: bool = False) -> Any:
+    """``json.loads`` within tillroll's limits; raises ``ValueError`` (or
+    :class:`Unparseable`) for anything that is not JSON to tillroll. *unique_keys*
+    refuses an object that names a key twice (the parsed value keeps only the last,
+    so a walk over it would never see the first)."""
+    try:
+        value = json.loads(text, strict=strict, parse_constant=_no_constant,
+                           object_pairs_hook=_unique if unique_keys else None)
+    except RecursionError:  # deeper than the C decoder goes: certainly too deep
+        raise Unparseable("nested too deeply") from None
+    if type(value) in (dict, list) and text.count("{") + text.count("[") > MAX_DEPTH \
+            and depth(value) > MAX_DEPTH:
+        raise Unparseable(f"nested more than {MAX_DEPTH} levels deep")
+    if _HUGE_NUMBER.search(text) and not _finite(value):
+        raise Unparseable("a number out of range")
+    return value
 
 
 def parse(text: str) -> tuple[Any, bool]:
@@ -23,16 +56,74 @@ def parse(text: str) -> tuple[Any, bool]:
     if not stripped or stripped[0] not in '{["' and not _looks_scalar(stripped):
         return NOT_JSON, False
     try:
-        return json.loads(stripped), True
+        return loads(stripped), True
+    except Unparseable:
+        return NOT_JSON, False  # repairs do not make it shallower or finite
     except ValueError:
         pass
     candidate = _drop_trailing_commas(stripped)
     if candidate.startswith('"') and candidate.endswith("}") and re.match(r'"[^"]*"\s*:', candidate):
         candidate = "{" + candidate
     try:
-        return json.loads(candidate, strict=False), False
+        return loads(candidate, strict=False), False
     except ValueError:
         return NOT_JSON, False
+
+
+def has_duplicate_keys(text: str) -> bool:
+    """Whether an object in the JSON *text* (already known to parse) names a key twice."""
+    try:
+        loads(text, unique_keys=True)
+    except Unparseable:
+        return True
+    except ValueError:
+        return False
+    return False
+
+
+def depth(value: Any) -> int:
+    """Nesting levels of a parsed JSON value (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if type(item) is dict:
+            children = item.values()
+        elif type(item) is list:
+            children = item
+        else:
+            continue
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                return deepest
+        stack.extend((child, level + 1) for child in children if type(child) in (dict, list))
+    return deepest
+
+
+def _finite(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is float:
+            if not math.isfinite(item):
+                return False
+        elif type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return True
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise Unparseable("a key named twice in one object")
+    return out
 
 
 def _drop_trailing_commas(text: str) -> str:

@@ -29,7 +29,8 @@ import json
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
-from .capture import capture
+from . import jsonish
+from .capture import DEFAULT_MAX_BODY, capture
 from .exchange import Exchange
 from .policy import Rule, normalise
 from .raw import RawExchange
@@ -85,10 +86,10 @@ def match_key(ex: Exchange, redactor: Redactor) -> str:
     return key_text(match_document(ex, redactor))
 
 
-def capture_keyed(raw: RawExchange, redactor: Redactor) -> Exchange:
+def capture_keyed(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY) -> Exchange:
     """What every writer stores for *raw* (the recording proxy, an import): the captured,
     redacted exchange with the match key replay looks it up by."""
-    ex = capture(raw, redactor)
+    ex = capture(raw, redactor, max_body=max_body)
     ex.match_key = match_key(ex, redactor)
     return ex
 
@@ -96,7 +97,7 @@ def capture_keyed(raw: RawExchange, redactor: Redactor) -> Exchange:
 def _body(text: str | None, raw: bytes | None, rule_for, volatile) -> Any:
     if text is not None and text.lstrip()[:1] in ("{", "["):
         try:
-            return _clean(json.loads(text), rule_for, volatile)
+            return _clean(jsonish.loads(text), rule_for, volatile)
         except ValueError:
             pass
     data = text.encode("utf-8") if text is not None else raw

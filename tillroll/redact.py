@@ -27,6 +27,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote_plus, unquote_plus
 
+from . import jsonish
 from .detectors import MIN_LENGTH, maybe_secret, scan
 from .keys import key_id
 from .policy import DEFAULT_POLICY, PERSON_CONTAINERS, Policy, Rule, contextual_rule, generic_rule, normalise
@@ -228,7 +229,15 @@ class Pass:
                 if out is None:
                     out = dict(obj)
                 out[k] = new
-        return obj if out is None else out
+        return self._keys_redacted(obj if out is None else out, where)
+
+    def _keys_redacted(self, obj: dict, where: str) -> dict:
+        """*obj* with secrets in its keys replaced (a map keyed by email or card number,
+        or a body that a form parser turned into one key)."""
+        if not any(type(k) is str and len(k) >= MIN_LENGTH and maybe_secret(k) for k in obj):
+            return obj
+        return {(self._detected(k, f"{where}.<key>") if type(k) is str and maybe_secret(k) else k): v
+                for k, v in obj.items()}
 
     def _list(self, obj: list, where: str, parent: str | None) -> list:
         out = None
@@ -326,7 +335,7 @@ class Pass:
 
     def _json_text(self, text: str, where: str) -> str:
         try:
-            value = json.loads(text)
+            value = jsonish.loads(text)
         except ValueError:
             return self.text(text, where)
         redacted = self.json(value, where)
@@ -412,7 +421,7 @@ def decode_base64_json(value: str) -> Any | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     try:
-        return json.loads(text)
+        return jsonish.loads(text)
     except ValueError:
         return None
 

@@ -65,6 +65,12 @@ class CassetteWriter:
     everything appended so far is in the segment file. ``close`` also rolls the
     last segment into Parquet. A failure of the background writer is raised by the
     next ``append``/``flush``/``close`` as :class:`CassetteError`.
+
+    One exchange never costs the others: a row Arrow refuses (it cannot happen to what
+    :func:`~tillroll.capture.capture` returns, but a writer must not trust that) is left
+    out of its batch and counted in :attr:`rejected`; when the disk fails, what was
+    flushed stays in its segment (recovered by the next open) and what was not is
+    counted in :attr:`lost`. ``written`` is what is in the cassette's files.
     """
 
     def __init__(
@@ -102,6 +108,9 @@ class CassetteWriter:
         self._cond = threading.Condition()
         self._seq = 0
         self._written = 0
+        self._done = 0  # written or rejected: what flush() waits for
+        #: rows left out, by (vendor, operation): refused by Arrow, or lost with the disk
+        self.rejected: collections.Counter[tuple] = collections.Counter()
         self._closing = False
         self._failure: BaseException | None = None
         self._segment: SegmentWriter | None = None
@@ -145,13 +154,19 @@ class CassetteWriter:
     def written(self) -> int:
         return self._written
 
+    @property
+    def lost(self) -> int:
+        """Exchanges appended that are not in the cassette's files (refused rows, and after
+        a disk failure everything not flushed). Exact once :meth:`close` has returned or raised."""
+        return self._seq - self._written
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every exchange appended so far is in the segment file."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._seq
             self._cond.notify_all()
-            while self._written < target and self._failure is None:
+            while self._done < target and self._failure is None:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise CassetteError(f"flush of {self.root} timed out: the disk is not keeping up")
@@ -204,12 +219,17 @@ class CassetteWriter:
             self._fail(exc)
 
     def _write_batch(self, batch: list[tuple]) -> None:
-        record_batch = rows_to_record_batch(batch)
+        try:
+            record_batch = rows_to_record_batch(batch)
+        except _ROW_ERRORS:
+            record_batch = self._without_refused(batch)
         if self._segment is None:
             self._open_segment()
-        self._segment.write(record_batch)
+        if record_batch.num_rows:
+            self._segment.write(record_batch)
         with self._cond:
-            self._written += len(batch)
+            self._written += record_batch.num_rows
+            self._done += len(batch)
             self._cond.notify_all()
         if (
             self._segment.rows >= self._segment_rows
@@ -217,6 +237,18 @@ class CassetteWriter:
             or time.monotonic() - self._segment_started > self._segment_age
         ):
             self._close_segment()
+
+    def _without_refused(self, batch: list[tuple]) -> pa.RecordBatch:
+        """The rows of *batch* Arrow accepts, one by one; the others are counted."""
+        good = []
+        for row in batch:
+            try:
+                rows_to_record_batch([row])
+            except _ROW_ERRORS:
+                self.rejected[(row[_VENDOR], row[_OPERATION])] += 1
+                continue
+            good.append(row)
+        return rows_to_record_batch(good)
 
     def _open_segment(self) -> None:
         wal = self.root / WAL
@@ -262,6 +294,11 @@ class CassetteWriter:
             if self._failure is None:
                 self._failure = exc
             self._cond.notify_all()
+
+
+# What converting a row can raise for a bad value (text Arrow cannot encode, a wrong type).
+_ROW_ERRORS = (pa.ArrowException, UnicodeError, TypeError, ValueError, OverflowError)
+_VENDOR, _OPERATION = SCHEMA.names.index("vendor"), SCHEMA.names.index("operation")
 
 
 def roll_segment(root: Path, segment: Path, *, compression: str = pqf.COMPRESSION) -> list[Path]:

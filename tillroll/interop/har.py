@@ -26,6 +26,7 @@ from .json_stream import JsonStream, JsonStreamError
 
 HAR_VERSION = "1.2"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_PEEK = 64 * 1024  # bytes inflated to tell an encoded body from a decoded one
 # Text a HAR viewer shows as is; anything else is written as base64.
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml",
                "application/x-www-form-urlencoded")
@@ -182,7 +183,7 @@ def _as_on_the_wire(body: bytes, coding: str | None) -> tuple[bytes, bool]:
     if not coding or coding.strip().lower() == "identity":
         return body, False
     try:
-        decode_content(body, coding)
+        decode_content(body, coding, limit=_PEEK)  # does it decode? (a bomb is not inflated to find out)
         return body, False  # some exporters keep the encoded bytes (base64): already on the wire
     except UndecodableContent:
         pass

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import parquet_files as pqf
+from ..capture import DEFAULT_MAX_BODY  # as the recording proxy's tillroll_max_body
 from ..policy import DEFAULT_POLICY, Policy
 from ..raw import RawExchange
 from ..objectstore import is_remote, local_dir, parse
@@ -32,7 +33,6 @@ from .json_stream import JsonStream, JsonStreamError
 from .mitm import UnreadableFlows, read_flows
 from .workers import BATCH, InProcess, Pool, WorkerFailed
 
-DEFAULT_MAX_BODY = 4 * 1024 * 1024  # as the recording proxy's tillroll_max_body
 PARALLEL_FROM = 4 << 20  # bytes: smaller files are captured in this process (workers take a second to start)
 _STAGING = ".import-"
 _REASONS_KEPT = 20
@@ -55,7 +55,7 @@ class FileResult:
     def skip(self, index: int, why: str) -> None:
         self.skipped += 1
         if len(self.reasons) < _REASONS_KEPT:
-            self.reasons.append(f"entry {index}: {why}")
+            self.reasons.append(f"entry {index}: {why}" if index >= 0 else why)
 
 
 @dataclasses.dataclass
@@ -136,8 +136,8 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
         staging = home / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         name = parse(str(cassette)).name if is_remote(cassette) else Path(cassette).resolve().name
         big = formats.unpacked_size(path) >= PARALLEL_FROM
-        sink = Pool(workers, staging, name, key, policy) if workers > 1 and big \
-            else InProcess(staging, name, key, policy)
+        sink = Pool(workers, staging, name, key, policy, max_body) if workers > 1 and big \
+            else InProcess(staging, name, key, policy, max_body)
         committed = False
         try:
             problem = None

@@ -15,6 +15,7 @@ import queue
 from pathlib import Path
 from typing import Iterable
 
+from ..capture import DEFAULT_MAX_BODY
 from ..match_doc import capture_keyed
 from ..policy import Policy
 from ..raw import RawExchange
@@ -30,12 +31,12 @@ class WorkerFailed(Exception):
 
 
 def capture_batch(batch: Iterable[tuple[int, RawExchange]], redactor: Redactor, writer: CassetteWriter,
-                  skipped: Skipped) -> int:
+                  skipped: Skipped, max_body: int = DEFAULT_MAX_BODY) -> int:
     """Capture and append each ``(entry index, raw)`` of *batch*; return how many were stored."""
     stored = 0
     for index, raw in batch:
         try:
-            ex = capture_keyed(raw, redactor)
+            ex = capture_keyed(raw, redactor, max_body=max_body)
         except Exception as exc:  # a decoding bug: never let a value into the message
             skipped.append((index, f"could not be decoded ({type(exc).__name__})"))
             continue
@@ -47,14 +48,15 @@ def capture_batch(batch: Iterable[tuple[int, RawExchange]], redactor: Redactor, 
 class InProcess:
     """Capture on this thread (small files: starting workers would cost more than it saves)."""
 
-    def __init__(self, staging: Path, name: str, key: bytes, policy: Policy):
+    def __init__(self, staging: Path, name: str, key: bytes, policy: Policy, max_body: int = DEFAULT_MAX_BODY):
         self._redactor = Redactor(key, policy)
+        self._max_body = max_body
         self._writer = CassetteWriter(staging, cassette=name)
         self._stored, self._skipped = 0, []
 
     def submit(self, batch: list[tuple[int, RawExchange]]) -> None:
         try:
-            self._stored += capture_batch(batch, self._redactor, self._writer, self._skipped)
+            self._stored += capture_batch(batch, self._redactor, self._writer, self._skipped, self._max_body)
         except CassetteError as exc:
             raise WorkerFailed(f"could not be written: {exc}") from None
 
@@ -63,7 +65,7 @@ class InProcess:
             self._writer.close()
         except CassetteError as exc:
             raise WorkerFailed(f"could not be written: {exc}") from None
-        return self._stored, self._skipped
+        return self._stored - _refused(self._writer, self._skipped), self._skipped
 
     def stop(self) -> None:
         try:
@@ -75,12 +77,12 @@ class InProcess:
 class Pool:
     """*n* worker processes capturing into the cassette at *staging*."""
 
-    def __init__(self, n: int, staging: Path, name: str, key: bytes, policy: Policy):
+    def __init__(self, n: int, staging: Path, name: str, key: bytes, policy: Policy, max_body: int = DEFAULT_MAX_BODY):
         mp = multiprocessing.get_context("spawn")  # a fork would copy the parent's threads' locks
         self._inbox = mp.Queue(maxsize=2 * n)  # bounded: the reader waits for the workers
         self._results = mp.Queue()
         self._procs = [mp.Process(target=_work, name=f"tillroll-import-{i}", daemon=True,
-                                  args=(self._inbox, self._results, staging, name, key, policy))
+                                  args=(self._inbox, self._results, staging, name, key, policy, max_body))
                        for i in range(n)]
         for proc in self._procs:
             proc.start()
@@ -129,7 +131,7 @@ class Pool:
                 raise WorkerFailed(f"an import worker stopped (exit status {proc.exitcode})")
 
 
-def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy) -> None:
+def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy, max_body: int) -> None:
     redactor = Redactor(key, policy)
     stored, skipped, problem = 0, [], None
     writer = CassetteWriter(staging, cassette=name)
@@ -137,7 +139,7 @@ def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy) 
         while (batch := inbox.get()) is not None:
             if problem is None:  # after a write failure, only drain the queue
                 try:
-                    stored += capture_batch(batch, redactor, writer, skipped)
+                    stored += capture_batch(batch, redactor, writer, skipped, max_body)
                 except CassetteError as exc:
                     problem = f"could not be written: {exc}"
     finally:
@@ -145,4 +147,13 @@ def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy) 
             writer.close()
         except CassetteError as exc:
             problem = problem or f"could not be written: {exc}"
+        stored -= _refused(writer, skipped)
         results.put((stored, skipped, problem))
+
+
+def _refused(writer: CassetteWriter, skipped: Skipped) -> int:
+    """How many appended exchanges the store refused (noted as skipped, without an entry)."""
+    n = sum(writer.rejected.values())
+    if n:
+        skipped.append((-1, f"{n} exchange(s) refused by the store"))
+    return n

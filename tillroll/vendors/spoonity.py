@@ -9,9 +9,9 @@ string: such a query is decoded as the JSON body it was meant to be.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import jsonish
 from .base import NOT_JSON, Profile, RequestView, VendorView, http_outcome, message_of, rules
 
 
@@ -75,7 +75,7 @@ def _body(req: RequestView) -> Any:
     for key, value in req.query:  # curl -G -d '{...}': the JSON became a query key
         if key.lstrip().startswith("{") and not value:
             try:
-                return json.loads(key)
+                return jsonish.loads(key)
             except ValueError:
                 return None
     return None
