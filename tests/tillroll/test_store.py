@@ -198,3 +198,18 @@ def test_the_newer_schema_version_is_refused_with_advice(tmp_path):
     cassette = open_cassette(tmp_path / "c")
     assert cassette.read_table().num_rows == 0
     assert "upgrade tillroll" in cassette.quarantined[0]
+
+
+def test_a_row_the_store_refuses_costs_only_itself(tmp_path):
+    """A writer must not trust its input: text Arrow cannot encode (a lone surrogate that
+    got past capture) leaves that one row out and counts it; the others are on disk."""
+    writer = CassetteWriter(tmp_path / "c")
+    good = [full_exchange(i) for i in range(3)]
+    bad = full_exchange(9)
+    bad.response_body_text = "lone \ud800 surrogate"
+    for ex in (good[0], bad, good[1], good[2]):
+        writer.append(ex)
+    writer.close()
+    assert writer.written == 3 and writer.lost == 1
+    assert sum(writer.rejected.values()) == 1
+    assert [e.exchange_id for e in open_cassette(tmp_path / "c").exchanges()] == [e.exchange_id for e in good]
