@@ -319,7 +319,7 @@ def keys_agree(sets: dict[str, dict], key_file: Path, limit: int = 2_000) -> tup
             raw = RawExchange(RawRequest(method, "http", "127.0.0.1", 8080, path, query,
                                          headers=[("Host", "127.0.0.1:8080"), *headers], body=body),
                               dt.datetime.now(dt.timezone.utc))
-            key, _, _ = replayer.understand(raw)
+            key = replayer.understand(raw).key
             agree += key == stored
             total += 1
     return agree, total

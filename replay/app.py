@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from tillroll.capture import capture
@@ -30,6 +31,7 @@ from tillroll.match_doc import key_text, match_document
 from tillroll.raw import RawExchange, RawRequest, RawResponse
 from tillroll.store import open_writer
 
+from .bad_requests import BadRequestLog
 from .faults import SERVER_ERROR, SPOT_FAILED
 from .recordings import Extra, summary_line
 from .responses import HOP_BY_HOP, Recorded, from_exchange
@@ -38,6 +40,11 @@ from .replayer import Decision, Replayer
 log = logging.getLogger("tillroll.replay")
 ON_MISS = ("error", "forward", "record")
 ADMIN = "/__tillroll/"
+MAX_REQUEST_BODY = 64 * 1024 * 1024
+# How the app is served (web.run_app, AppRunner): no access log (it would print raw URLs),
+# request bodies as they came (capture inflates them, within its limit, and says when a
+# body lies about its coding; aiohttp would inflate them in full, or fail with a traceback).
+SERVER_OPTIONS = {"access_log": None, "auto_decompress": False}
 REPLAYER = web.AppKey("replayer", Replayer)
 SETTINGS = web.AppKey("settings", object)
 CLIENT = web.AppKey("client", aiohttp.ClientSession)
@@ -58,7 +65,8 @@ def make_app(replayer: Replayer, settings: Settings = Settings()) -> web.Applica
         raise ValueError(f"unknown on-miss mode {settings.on_miss!r}; use one of {', '.join(ON_MISS)}")
     if settings.on_miss != "error" and not settings.upstream:
         raise ValueError(f"--on-miss {settings.on_miss} needs --upstream URL")
-    app = web.Application(client_max_size=64 * 1024 * 1024)
+    BadRequestLog.install()
+    app = web.Application(client_max_size=MAX_REQUEST_BODY)
     app[REPLAYER] = replayer
     app[SETTINGS] = settings
     app.router.add_get(ADMIN + "journal", _journal)
@@ -88,8 +96,21 @@ async def _upstream_client(app: web.Application):
 
 async def _replay(request: web.Request) -> web.StreamResponse:
     replayer, settings = request.app[REPLAYER], request.app[SETTINGS]
-    raw = await _raw(request)
+    try:
+        raw = await _raw(request)
+    except web.HTTPRequestEntityTooLarge:
+        return _refused(413, f"tillroll: the request body is over the replay server's limit "
+                             f"({MAX_REQUEST_BODY // (1024 * 1024)} MiB)")
+    except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
+        # the client went away mid-body or sent a broken one: nothing to replay (and
+        # usually no one left to tell)
+        return _refused(400, f"tillroll: the request body could not be read ({type(exc).__name__})")
     decision = replayer.decide(raw)
+    if decision.kind == "undecodable":
+        replayer.note(raw, decision, 400, "refused")
+        log.warning("tillroll replay: refused %s %s: %s", raw.request.method, decision.doc.get("path"),
+                    decision.problem)
+        return _refused(400, f"tillroll: {decision.problem}", _request_summary(decision))
     if decision.kind != "match":
         if settings.on_miss == "error":
             response = _miss_response(replayer, decision, settings)
@@ -168,6 +189,12 @@ def _miss_response(replayer: Replayer, decision: Decision, settings: Settings) -
                         "differ; choose matchers with --match, or record the request with --on-miss record"}
     return web.Response(status=settings.miss_status, body=json.dumps(body, indent=2, ensure_ascii=False),
                         content_type="application/json", headers={"X-Tillroll-Miss": decision.kind})
+
+
+def _refused(status: int, reason: str, request: dict | None = None) -> web.Response:
+    body = {"error": reason, **({"request": request} if request else {})}
+    return web.Response(status=status, body=json.dumps(body, indent=2, ensure_ascii=False),
+                        content_type="application/json", headers={"X-Tillroll-Refused": str(status)})
 
 
 def _request_summary(decision: Decision) -> dict:

@@ -11,7 +11,7 @@ from aiohttp import web
 from tillroll.cli import CONTEXT, user_errors
 from tillroll.keys import RedactionKeyError
 
-from .app import ON_MISS, Settings, make_app
+from .app import ON_MISS, SERVER_OPTIONS, Settings, make_app
 from .faults import FaultError, Injector, parse
 from .matching import DEFAULT, MATCHERS, MatcherError, load_matcher
 from .playback import POLICIES
@@ -101,5 +101,5 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
         async def print_report(_app):
             click.echo(opened.replayer.report(), err=True)
         app.on_shutdown.append(print_report)
-    web.run_app(app, host=host, port=port, ssl_context=context, print=None, access_log=None)
+    web.run_app(app, host=host, port=port, ssl_context=context, print=None, **SERVER_OPTIONS)
     sys.stderr.flush()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tillroll.capture import capture
 from tillroll.match_doc import match_document
@@ -29,9 +30,16 @@ _CACHE_SIZE = 4096
 _CACHE_MAX_BODY = 64 * 1024
 
 
+class Understood(NamedTuple):
+    key: str
+    doc: dict
+    vendor: str | None
+    problem: str | None  # why the request cannot be replayed (its body lies about its coding)
+
+
 @dataclass
 class Decision:
-    kind: str  # "match", "miss", "exhausted"
+    kind: str  # "match", "miss", "exhausted", "undecodable"
     key: str
     doc: dict
     vendor: str | None
@@ -39,6 +47,7 @@ class Decision:
     fault: str | None = None
     nearest: list[dict] = field(default_factory=list)
     recorded: int = 0  # for "exhausted": how many recordings the request had
+    problem: str | None = None  # for "undecodable": what is wrong with the request
 
 
 class Replayer:
@@ -54,8 +63,8 @@ class Replayer:
         self.served = 0
         self._cache: collections.OrderedDict[tuple, tuple[str, dict, str | None]] = collections.OrderedDict()
 
-    def understand(self, raw: RawExchange) -> tuple[str, dict, str | None]:
-        """``(key, match document, vendor)`` of a live request; repeated requests are cached
+    def understand(self, raw: RawExchange) -> Understood:
+        """Key, match document and vendor of a live request; repeated requests are cached
         (the capture is a pure function of the request)."""
         req = raw.request
         cacheable = req.body is None or len(req.body) <= _CACHE_MAX_BODY
@@ -67,7 +76,11 @@ class Replayer:
                 return hit
         ex = capture(raw, self.redactor)
         doc = match_document(ex, self.redactor)
-        result = (self.matching.key(doc), doc, ex.vendor)
+        problem = None
+        if ("request.body", "body.undecodable") in ex.redactions:
+            problem = (f"the request body does not decode as its Content-Encoding header says "
+                       f"({_token(ex.request_content_encoding)})")
+        result = Understood(self.matching.key(doc), doc, ex.vendor, problem)
         if cacheable:
             self._cache[ck] = result
             if len(self._cache) > _CACHE_SIZE:
@@ -75,7 +88,9 @@ class Replayer:
         return result
 
     def decide(self, raw: RawExchange) -> Decision:
-        key, doc, vendor = self.understand(raw)
+        key, doc, vendor, problem = self.understand(raw)
+        if problem is not None:
+            return Decision("undecodable", key, doc, vendor, problem=problem)
         try:
             row = self.playback.next(key)
         except Exhausted as exc:
@@ -142,6 +157,12 @@ class Replayer:
             if len(unused) > 50:
                 lines.append(f"  … and {len(unused) - 50} more")
         return "\n".join(lines)
+
+
+def _token(value: str | None) -> str:
+    """A header value fit for an error message: a coding name, or nothing of it."""
+    value = (value or "").strip().lower()
+    return value if re.fullmatch(r"[a-z0-9 ,._-]{1,40}", value) else "not a known coding"
 
 
 def _ctype(headers: list[tuple[str, str]]) -> tuple:

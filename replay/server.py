@@ -20,6 +20,7 @@ from tillroll.keys import RedactionKeyError, key_id, load_key
 from tillroll.policy import Policy, DEFAULT_POLICY
 from tillroll.redact import Redactor
 
+from .app import SERVER_OPTIONS
 from .faults import Injector
 from .matching import DEFAULT, Matching
 from .recordings import describe_key_ids, load
@@ -94,7 +95,7 @@ class ReplayServer:
         self._loop.close()
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.app, handle_signals=False, **SERVER_OPTIONS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
         await site.start()
