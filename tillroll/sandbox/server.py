@@ -30,8 +30,11 @@ def base_url(host: str, port: int, *, https: bool) -> str:
 @contextmanager
 def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, clock: Clock | None = None, seed: int = 0,
                   ssl_context: ssl.SSLContext | None = None, app: web.Application | None = None,
-                  startup_timeout: float = 10.0, shutdown_timeout: float = 10.0) -> Iterator[str]:
+                  startup_timeout: float = 10.0, shutdown_timeout: float = 10.0,
+                  server_options: dict[str, Any] | None = None) -> Iterator[str]:
     """Serve a sandbox (or *app*, if given) on *host*:*port* while the block runs; yield its URL.
+    *server_options* go to aiohttp's ``AppRunner`` (``auto_decompress=False``: request
+    bodies as they came).
 
     Raises RuntimeError if the server is not listening within *startup_timeout* seconds
     (an ``OSError`` such as "address already in use" is re-raised as is).
@@ -43,7 +46,7 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, clock: Clock | None
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, **{"access_log": None, **(server_options or {})})
         try:
             loop.run_until_complete(runner.setup())
             site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
