@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tillroll.match_doc import COMPONENTS, STORED, key_text, without_pii
+from tillroll.storable import storable
 
 Matcher = Callable[[dict], Any]
 
@@ -70,8 +71,8 @@ class Matching:
             return key_text(doc, STORED)
         if not self.pii:
             doc = without_pii(doc)
-        return json.dumps([MATCHERS[n](doc) for n in self.names], sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False, default=str)
+        return storable(json.dumps([MATCHERS[n](doc) for n in self.names], sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False, default=str))
 
     def key_of_stored(self, stored: str, host: str | None = None) -> str:
         """The key of a recording from its stored match document text (and its host:port)."""

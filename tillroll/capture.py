@@ -20,6 +20,7 @@ from . import jsonish
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .exchange import Exchange, split_body
+from .storable import storable
 from .raw import RawExchange, header
 from .redact import PSEUDONYM, Pass, Redactor
 from .vendors import detect
@@ -227,7 +228,7 @@ def _utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        return _storable(text).encode("utf-8")
+        return storable(text).encode("utf-8")
 
 
 def _redacted_json_text(p: Pass, text: str, value: Any, redacted: Any, replaced: list[str]) -> str:
@@ -296,15 +297,10 @@ def _len(body: bytes | None) -> int | None:
     return None if body is None else len(body)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _TEXT_FIELDS = ("method", "scheme", "host", "path", "query", "path_template", "http_version", "request_content_type",
                 "request_content_encoding", "request_body_text", "api", "operation", "params_json", "params_encoding",
                 "reason", "response_content_type", "response_content_encoding", "response_body_text",
                 "outcome_message", "error")
-
-
-def _storable(text: str) -> str:
-    return _SURROGATE.sub("\ufffd", text) if not text.isascii() and _SURROGATE.search(text) else text
 
 
 def _make_storable(ex: Exchange) -> None:
@@ -314,7 +310,7 @@ def _make_storable(ex: Exchange) -> None:
     for name in _TEXT_FIELDS:
         value = getattr(ex, name)
         if value is not None and not value.isascii():
-            setattr(ex, name, _storable(value))
+            setattr(ex, name, storable(value))
     ex.request_headers = _storable_pairs(ex.request_headers)
     if ex.response_headers:
         ex.response_headers = _storable_pairs(ex.response_headers)
@@ -324,4 +320,4 @@ def _make_storable(ex: Exchange) -> None:
 def _storable_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if all(a.isascii() and b.isascii() for a, b in pairs):
         return pairs
-    return [(_storable(a), _storable(b)) for a, b in pairs]
+    return [(storable(a), storable(b)) for a, b in pairs]

@@ -35,6 +35,7 @@ from .exchange import Exchange
 from .policy import Rule, normalise
 from .raw import RawExchange
 from .redact import DROPPED, PREFIX, Redactor
+from .storable import storable
 from .vendors import BY_NAME, GENERIC
 
 # Pseudonyms made by value detectors for secrets (not PII): never matched on.
@@ -78,8 +79,8 @@ STORED = tuple(c for c in COMPONENTS if c != "host")
 def key_text(doc: dict[str, Any], components: tuple[str, ...] = STORED) -> str:
     """The canonical text of *doc* restricted to *components* (by default what is stored
     as ``match_key``: everything but the host)."""
-    return json.dumps({c: doc.get(c) for c in components}, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+    return storable(json.dumps({c: doc.get(c) for c in components}, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False))
 
 
 def match_key(ex: Exchange, redactor: Redactor) -> str:

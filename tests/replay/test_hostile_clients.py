@@ -17,6 +17,8 @@ import pytest
 from tests.hostile import cases, json_post, random_cases, send, status_of
 from tests.replay.cassettes import write_cassette
 from tests.samples import KEY, exchange
+from replay.app import make_app
+from replay.server import ReplayServer, open_replayer
 from tillroll.proxy_process import free_port
 
 
@@ -87,3 +89,22 @@ def test_a_few_hundred_random_connections_leave_the_server_serving_without_a_tra
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_a_request_with_a_lone_surrogate_replays_as_recorded(tmp_path):
+    """Recorded with U+FFFD in place of the surrogate (the store takes UTF-8 only), matched
+    all the same: the key is made storable the same way at record and at replay time."""
+    spot = b'{"RequestType":"GetToken","AccountKey":"A","Parameters":{"x":"\\ud800"}}'
+    generic = b'{"note": "\\udc80 odd", "n": 1}'
+    cassette = write_cassette(tmp_path / "c", [
+        exchange("POST", "pos.example", "/API/Server.dll", body=spot, response=b'{"Failed": false}'),
+        exchange("POST", "pos.example", "/v1/notes", body=generic, response=b'{"saved": true}')])
+    key = tmp_path / "key"
+    key.write_bytes(KEY)
+    opened = open_replayer(cassette, key_file=key)
+    assert len(opened.replayer.recordings) == 2  # both stored
+    with ReplayServer(make_app(opened.replayer)) as server:
+        answers = [send(server.port, json_post(path, body)) for path, body in
+                   (("/API/Server.dll", spot), ("/v1/notes", generic))]
+    assert [status_of(a) for a in answers] == [200, 200]
+    assert answers[0].endswith(b'{"Failed": false}') and answers[1].endswith(b'{"saved": true}')
