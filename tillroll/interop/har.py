@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from ..content import UndecodableContent, decode_content, encode_content
 from ..exchange import Exchange, join_body
 from ..raw import RawExchange, RawRequest, RawResponse, header
-from .json_stream import JsonStream, JsonStreamError
+from .json_stream import JsonStream, JsonStreamError, TooDeep
 
 HAR_VERSION = "1.2"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -55,6 +55,9 @@ def read_har(stream: JsonStream, *, max_body: int) -> Iterator[RawExchange | Bro
             elif field == "entries":
                 entries_seen = True
                 for entry in stream.items("log.entries"):
+                    if isinstance(entry, TooDeep):
+                        yield BrokenEntry("is nested too deep to read (more levels than any HAR entry has)")
+                        continue
                     try:
                         yield raw_from_entry(entry, max_body=max_body)
                     except BrokenEntry as exc:

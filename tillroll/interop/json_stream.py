@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any, BinaryIO, Iterator
 
 _DECODER = json.JSONDecoder()
@@ -26,6 +27,15 @@ class JsonStreamError(Exception):
         super().__init__(message)
         self.truncated = truncated
         self.offset = offset
+
+
+class TooDeep(JsonStreamError):
+    """A value nested deeper than the decoder goes (it would recurse past Python's
+    limit). It has been skipped: the stream is positioned after it."""
+
+
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.S)  # the rest of a string, closing quote included
 
 
 class _Counting(io.RawIOBase):
@@ -107,6 +117,9 @@ class JsonStream:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
+            except RecursionError:
+                self._skip_nested(what)
+                raise TooDeep(f"{what} is nested too deep to read", offset=self.bytes_read) from None
             except json.JSONDecodeError as exc:
                 # cut by the end of the buffer, or really broken?
                 if self._needs_more(exc) and self._more(len(self._buf)):
@@ -120,6 +133,32 @@ class JsonStream:
                 continue  # a number cut by the chunk ("0" of "0.5") decodes too: look further first
             self._pos = end
             return value
+
+    def _skip_nested(self, what: str) -> None:
+        """Move past the array or object starting here, without decoding it: brackets
+        counted, strings jumped over (no recursion, whatever the depth)."""
+        depth, pos = 0, self._pos
+        while True:
+            m = _STRUCTURE.search(self._buf, pos)
+            token_at = None if m is None else m.start()
+            if m is not None and m.group() == '"':
+                rest = _STRING_REST.match(self._buf, token_at + 1)
+                if rest is not None:
+                    pos = rest.end()
+                    continue
+            elif m is not None:
+                depth += 1 if m.group() in "[{" else -1
+                pos = token_at + 1
+                if depth == 0:
+                    self._pos = pos
+                    return
+                continue
+            # the buffer ends inside a string or before the value's end: read on (a string
+            # cut by the buffer is scanned again from its quote)
+            self._pos = len(self._buf) if token_at is None else token_at
+            if not self._more(len(self._buf)):
+                raise JsonStreamError(f"the file ends inside {what}", truncated=True, offset=self.bytes_read)
+            pos = self._pos
 
     def _needs_more(self, exc: json.JSONDecodeError) -> bool:
         return exc.pos >= len(self._buf) - 8 or exc.msg.startswith("Unterminated string")
@@ -149,13 +188,19 @@ class JsonStream:
             return
         index = 0
         while True:
-            yield self.value(f"{what}[{index}]")
+            try:
+                yield self.value(f"{what}[{index}]")
+            except TooDeep as exc:  # skipped: the caller decides what a skipped element means
+                yield exc
             index += 1
             if self.expect(",]", f"',' or ']' after {what}[{index - 1}]") == "]":
                 return
 
     def skip(self, what: str) -> None:
-        self.value(what)
+        try:
+            self.value(what)
+        except TooDeep:
+            pass  # skipped all the same
 
     def at_end(self) -> bool:
         return self.peek() == ""

@@ -197,3 +197,32 @@ def test_a_damaged_or_cut_gzip_har_is_one_clear_line(real_day, tmp_path):
     assert "cut.har.gz: is truncated" in result.output
     assert "damaged.har.gz: is a damaged gzip file" in result.output and "2 file(s) not imported" in result.output
     assert stored(tmp_path / "c") == []
+
+
+def test_hostile_entries_are_imported_safely_or_skipped_by_name(real_day, tmp_path):
+    """Deep nesting, lone surrogates, NaN and a decompression bomb among ordinary entries:
+    the deep entry is skipped with its reason, everything else is imported, and the
+    count equals what is in the cassette."""
+    import gzip
+
+    surrogate = entry()
+    surrogate["request"] = {**surrogate["request"], "method": "POST", "url": "http://127.0.0.1:9/v1/odd",
+                            "postData": {"mimeType": "application/json", "text": '{"x": "\\ud800", "n": NaN}'}}
+    bomb = entry()
+    bomb["request"] = {**bomb["request"], "url": "http://127.0.0.1:9/v1/bomb"}
+    bomb["response"] = {**bomb["response"],
+                        "headers": [{"name": "Content-Type", "value": "application/json"},
+                                    {"name": "Content-Encoding", "value": "gzip"}],
+                        "content": {"size": 200 << 20, "mimeType": "application/json", "encoding": "base64",
+                                    "text": base64.b64encode(gzip.compress(bytes(200 << 20))).decode()}}
+    text = har_with([entry(), {"deep": "placeholder"}, surrogate, bomb, entry()])
+    text = text.replace('{"deep": "placeholder"}', "[" * 50_000 + "]" * 50_000)
+    (tmp_path / "hostile.har").write_text(text)
+    result = run_import(real_day, tmp_path / "c", tmp_path / "hostile.har")
+    assert result.exit_code == 0, result.output
+    assert "4 imported, 1 skipped" in result.output
+    assert "entry 1: is nested too deep to read" in result.output
+    got = stored(tmp_path / "c")
+    assert [ex.path for ex in got] == ["/v1/things", "/v1/odd", "/v1/bomb", "/v1/things"]
+    assert got[2].response_truncated and len(got[2].response_body) == 4 * 1024 * 1024  # the default max body
+    assert "Traceback" not in result.output

@@ -126,3 +126,17 @@ def test_a_har_cut_anywhere_reads_as_whole_or_as_truncated_never_as_something_el
     finally:
         json_stream.CHUNK = saved
     assert cut >= len(data.rstrip()) and len(got) == 20
+
+
+@pytest.mark.parametrize("chunk", [7, 1000, 1 << 20])
+def test_a_value_nested_too_deep_is_skipped_and_the_next_entries_still_read(chunk, monkeypatch):
+    deep = "[" * 30_000 + '"a ] string [ with \\" brackets"' + "]" * 30_000
+    text = '{"log": {"entries": [1, ' + deep + ', {"after": "]"}, 3], "tail": ' + deep + '}}'
+    got = entries_of(text, chunk, monkeypatch)
+    assert got[0] == 1 and isinstance(got[1], json_stream.TooDeep) and got[2:] == [{"after": "]"}, 3]
+
+
+def test_a_deep_value_cut_by_the_end_of_the_file_is_a_truncation(monkeypatch):
+    with pytest.raises(JsonStreamError) as err:
+        entries_of('{"log": {"entries": [' + "[" * 5000, 64, monkeypatch)
+    assert err.value.truncated
