@@ -29,6 +29,7 @@ from mitmproxy.hooks import UpdateHook
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from proxy.console import ScrubbedLog, exchange_line  # noqa: E402
 from proxy.recorder import Recorder, describe  # noqa: E402
 from proxy.tee import Tee  # noqa: E402
 from proxy.worker import CaptureWorker, WorkerError  # noqa: E402
@@ -49,6 +50,7 @@ class TillrollRecorder:
         self._waiting: dict[str, http.HTTPFlow] = {}  # flows whose comment the worker owes
         self._reader_loop: asyncio.AbstractEventLoop | None = None
         self._connections_seen: set[str] = set()
+        self._redactor: Redactor | None = None  # for the event log's lines (ScrubbedLog)
 
     def load(self, loader) -> None:
         loader.add_option("tillroll_cassette", Optional[str], None,
@@ -59,6 +61,9 @@ class TillrollRecorder:
         loader.add_option("tillroll_max_body", int, DEFAULT_MAX_BODY,
                           "Store at most this many bytes of a body, and inflate a compressed one no further "
                           "(the client always gets all of it).")
+        loader.add_option("tillroll_console", bool, False,
+                          "Print one redacted line per exchange (what tillroll record shows instead of "
+                          "mitmdump's raw flow lines).")
         loader.add_option("tillroll_inline", bool, False,
                           "Decode, redact and store on mitmproxy's event loop instead of a worker process.")
 
@@ -77,6 +82,8 @@ class TillrollRecorder:
         except (RedactionKeyError, PolicyError) as exc:
             raise exceptions.OptionsError(str(exc)) from None
         self._close()
+        self._redactor = Redactor(key, policy)
+        ScrubbedLog.redactor = self._redactor
         ready = self._start(opts.tillroll_cassette, key, policy, opts.tillroll_inline, opts.tillroll_max_body)
         if ready:
             log.info("tillroll: recording into %s (key %s, policy %s%s)", opts.tillroll_cassette,
@@ -141,6 +148,11 @@ class TillrollRecorder:
         ex = self.recorder.record(raw)
         if ex is not None:
             _annotate(flow, describe(ex), ex.outcome == "failed")
+            self._print(exchange_line(ex))
+
+    def _print(self, line: str) -> None:
+        if ctx.options.tillroll_console:
+            log.info("%s", line)
 
     # -- the worker's answers -------------------------------------------------------------------
     def _listen(self) -> None:
@@ -163,7 +175,8 @@ class TillrollRecorder:
 
     def _apply(self, answers, notify: bool) -> None:
         updated = []
-        for tag, comment, failed in answers:
+        for tag, comment, failed, line in answers:
+            self._print(line)
             flow = self._waiting.pop(tag, None)
             if flow is not None:
                 _annotate(flow, comment, failed)
@@ -176,6 +189,7 @@ class TillrollRecorder:
 
     def running(self) -> None:
         self._listen()
+        ScrubbedLog.install(self._redactor)
         # Everything loaded so far (mitmproxy, tillroll, their modules) lives as long as the
         # process: keep it out of the cyclic GC's full collections, which otherwise stopped
         # the event loop for 50-70 ms every few thousand requests (benchmarks/RESULTS.md).
@@ -198,7 +212,8 @@ class TillrollRecorder:
             summary = self.recorder.close()
             self.recorder = None
         if summary is not None:
-            log.info(summary)
+            if type(getattr(ctx, "master", None)).__name__ != "DumpMaster":  # mitmweb's or the console's event log
+                log.info(summary)
             print(summary, file=sys.stderr, flush=True)
 
 

@@ -39,6 +39,17 @@ def mitmproxy_args(cassette: Path, modes: tuple[str, ...], listen_host: str | No
     return args
 
 
+# mitmdump's options that print flows (raw URLs, headers, bodies): tillroll record's dump UI
+# turns them off and prints proxy/console.py's redacted line instead.
+DUMP_OWNS = ("flow_detail", "dumper_filter", "tillroll_console")
+
+
+def dump_args(quiet: bool) -> list[str]:
+    """What the dump UI adds: no raw flow lines; a redacted line per exchange unless *quiet*."""
+    args = ["--set", "flow_detail=0", "--set", f"tillroll_console={'false' if quiet else 'true'}"]
+    return args + (["--set", "termlog_verbosity=warn"] if quiet else [])
+
+
 def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Path | None) -> str:
     """What the user must configure on the POS, in words."""
     host = listen_host or "this machine's address"
@@ -70,8 +81,10 @@ def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Pat
               help="mitmproxy's configuration directory (its CA certificate lives there).")
 @click.option("--set", "sets", multiple=True, metavar="OPTION=VALUE", help="Any mitmproxy option, repeatable.")
 @click.option("--ui", type=click.Choice(UIS), default="dump", show_default=True,
-              help="mitmdump (text), mitmweb (browser) or mitmproxy (console).")
-def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, sets, ui) -> None:
+              help="dump: one redacted line per exchange; web (mitmweb) and console (mitmproxy) show the "
+                   "live traffic itself, unredacted, to the person running them.")
+@click.option("-q", "--quiet", is_flag=True, help="No line per exchange (warnings and the summary only).")
+def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, sets, ui, quiet) -> None:
     """Record the traffic between a POS and its vendors into CASSETTE, redacted.
 
     Runs mitmproxy with the tillroll addon. One process can record several vendors
@@ -88,6 +101,10 @@ def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, se
     for option in sets:
         if "=" not in option:
             raise click.BadParameter(f"{option!r} is not OPTION=VALUE", param_hint="--set")
+        name, _, value = option.partition("=")
+        if ui == "dump" and name.strip() in DUMP_OWNS and option.replace(" ", "") != "flow_detail=0":
+            raise click.BadParameter(f"tillroll record prints its own redacted line per exchange; {option!r} "
+                                     "would print raw traffic (use --ui web, or mitmdump itself)", param_hint="--set")
     try:  # fail before starting a proxy that would not record
         Redactor(load_key(key_file), load_policy(policy))
     except (RedactionKeyError, PolicyError) as exc:
@@ -102,6 +119,6 @@ def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, se
     elif ui == "console":
         mitm.mitmproxy(args)
     else:
-        mitm.mitmdump(args)
+        mitm.mitmdump(args + dump_args(quiet))
 
 

@@ -35,7 +35,8 @@ class Stats:
         lines = [f"tillroll: {self.recorded} exchange(s) recorded into {cassette}: "
                  f"{self.failed_outcomes} failed, {self.error_outcomes} error(s), "
                  f"{self.redactions} redaction(s), {self.recording_errors} not recorded"]
-        for (vendor, operation), n in sorted(self.by_operation.items(), key=lambda kv: (-kv[1], kv[0])):
+        by_count = sorted(self.by_operation.items(), key=lambda kv: (-kv[1], str(kv[0][0]), str(kv[0][1])))
+        for (vendor, operation), n in by_count:  # an operation may be None (a request no profile names)
             lines.append(f"  {vendor:<9} {operation or '-':<40} {n:>7}")
         return "\n".join(lines)
 

@@ -24,6 +24,7 @@ import signal
 import threading
 from typing import Any, Hashable
 
+from proxy.console import exchange_line
 from proxy.recorder import Recorder, Stats, describe
 from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.policy import Policy
@@ -31,7 +32,7 @@ from tillroll.raw import RawExchange
 from tillroll.redact import Redactor
 
 log = logging.getLogger("tillroll")
-Result = tuple[Hashable, str, bool]  # (tag, comment, failed outcome)
+Result = tuple[Hashable, str, bool, str]  # (tag, comment, failed outcome, console line)
 
 
 class WorkerError(Exception):
@@ -187,7 +188,7 @@ def _child(cassette: str, key: bytes, policy: Policy, max_body: int, inbox, resu
         for tag, raw in batch:
             ex = recorder.record(raw)
             if ex is not None and tag is not None:
-                answers.append((tag, describe(ex), ex.outcome == "failed"))
+                answers.append((tag, describe(ex), ex.outcome == "failed", exchange_line(ex)))
         if answers:
             try:
                 results.send(answers)

@@ -20,6 +20,7 @@ from . import jsonish
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .exchange import Exchange, split_body
+from .scrub import scrub
 from .storable import storable
 from .raw import RawExchange, header
 from .redact import PSEUDONYM, Pass, Redactor
@@ -67,6 +68,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         request_truncated=req.truncated or req_cut, vendor=profile.name, api=vendor.api, operation=vendor.operation,
         params_encoding=vendor.params_encoding, path_template=vendor.path_template, error=raw.error,
     )
+    ex.error = scrub(raw.error, p) if raw.error else None  # may quote the request's bytes
     ex.request_headers = p.headers(req.headers, "request.header")
     ex.query = p.query(req.query, "request.query") or None
     ex.path = p.value(req.path, "request.path")
@@ -101,7 +103,10 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
     except Exception:  # a profile bug must not stop recording
         ex.outcome, message = ("error", raw.error) if ex.status is None else ("ok", None)
-    ex.outcome_message = p.value(message, "outcome_message") if message else None
+    if message and message == raw.error:
+        ex.outcome_message = ex.error  # already scrubbed: a transport error may quote the request
+    else:
+        ex.outcome_message = p.value(message, "outcome_message") if message else None
     _sweep(p, ex)
     ex.redactions = p.redactions
     _make_storable(ex)

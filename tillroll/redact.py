@@ -121,8 +121,8 @@ class Pass:
         if isinstance(value, (dict, list)):  # a secret name over a structure: redact inside it all
             return self._all(value, rule, where)
         text = value if isinstance(value, str) else json.dumps(value)
-        if text.startswith(PREFIX):
-            return value  # already a pseudonym (a re-recorded cassette)
+        if text.startswith(PREFIX) and (text == DROPPED or PSEUDONYM.fullmatch(text)):
+            return value  # already a pseudonym (a re-recorded cassette); "tillroll:<anything>" is not
         if rule.action == "drop":
             out = DROPPED
         elif rule.action in ("card", "pii") and _looks_like_card(text):
@@ -353,10 +353,19 @@ class Pass:
         """Redact named fields in text of unknown syntax (invalid JSON, XML, logs):
         ``"key": value``, ``key=value`` and ``<Key>value</Key>`` forms."""
 
+        depth = 0
+
         def keyed(m: re.Match) -> str:
+            nonlocal depth
             rule = self.rule_for(m.group("key"))
             if rule is None or rule.action == "keep":
-                return m.group()
+                val = m.group("val")
+                if depth < _NESTED_KEYS and ("=" in val or ":" in val):
+                    # "error: password=hunter2": the value swallowed a field of its own
+                    depth += 1
+                    val = _KEYED.sub(keyed, val)
+                    depth -= 1
+                return m.group("lead") + val
             raw = m.group("val")
             quote = raw[0] if raw[:1] in "\"'" else ""
             closed = bool(quote) and len(raw) > 1 and raw[-1] == quote
@@ -477,9 +486,13 @@ def _any_newline(value: str) -> re.Pattern:
 
 
 # A quoted value may span raw line breaks (invalid JSON does that); unquoted ends at a separator.
+_NESTED_KEYS = 8  # how deep named() looks into a value for another key=value (bounded: no recursion limit)
 _KEYED = re.compile(
-    r"""(?P<lead>(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)\s*[:=]\s*)"""
-    r"""(?P<val>"(?:[^"\\]|\\.)*"?|'[^'\n]*'?|[^\s,;&}<\]"']+)"""
+    # a key's closing quote is optional ("password": after a value that used up its opening
+    # quote); a quoted value left open stops at the line's end (it must not swallow the
+    # fields after it: 'UserName="x&password=…')
+    r"""(?P<lead>(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)["']?\s*[:=]\s*)"""
+    r"""(?P<val>"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}<\]"']+)"""
 )
 # Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
 # token cannot contain a bare quote, so this never starts inside a string value.

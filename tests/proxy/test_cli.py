@@ -38,6 +38,8 @@ def test_a_missing_key_file_or_a_bad_flag_is_one_clear_error(tmp_path):
     assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--set", "no-equals-sign"])
     assert result.exit_code == 2 and "is not OPTION=VALUE" in result.output
+    result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--set", "flow_detail=2"])
+    assert result.exit_code == 2 and "would print raw traffic" in result.output
 
 
 def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path):
@@ -48,7 +50,7 @@ def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path
         proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("tillroll")), "record", str(tmp_path / "c"), "--key-file", str(key),
              "--listen-host", "127.0.0.1", "--mode", f"reverse:{upstream}@{port}",
-             "--confdir", str(tmp_path / "mitm"), "--set", "flow_detail=0"],
+             "--confdir", str(tmp_path / "mitm")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30
@@ -66,5 +68,7 @@ def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path
             proc.kill()
     assert f"point the POS at http://127.0.0.1:{port}" in output
     assert "tillroll: 1 exchange(s) recorded into" in output
+    assert "generic  GET /__sandbox/clock  200  ok" in output  # its own line per exchange
+    assert f"GET http://127.0.0.1" not in output  # not mitmdump's raw one
     [ex] = open_cassette(tmp_path / "c").exchanges()
     assert ex.path == "/__sandbox/clock" and ex.status == 200

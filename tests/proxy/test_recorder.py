@@ -29,6 +29,16 @@ def test_the_summary_counts_operations_failures_and_redactions(tmp_path):
     assert open_cassette(tmp_path / "c").read_table().num_rows == 2
 
 
+def test_an_exchange_no_profile_names_does_not_break_the_summary(tmp_path):
+    """XGL without an operation field: its operation is None beside named ones."""
+    recorder = Recorder(tmp_path / "c", redactor())
+    recorder.record(exchange("POST", "xgl.example.com", "/api/xgl", body=b"{}", response=b"{}",
+                             headers=[("Content-Type", "application/json"), ("x-company-id", "C1")]))
+    recorder.record(exchange("GET", "api.example.com", "/x", response=b"{}"))
+    summary = recorder.close()
+    assert "2 exchange(s) recorded" in summary and "xgl       -" in summary
+
+
 def test_log_lines_never_carry_secrets(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     recorder = Recorder(tmp_path / "c", redactor())

@@ -176,7 +176,7 @@ def _decode_text(text: Any, encoding: Any, where: str) -> bytes:
         except (binascii.Error, ValueError):
             raise BrokenEntry(f"has {where}.text marked base64 that is not valid base64") from None
     if encoding:
-        raise BrokenEntry(f"has {where}.encoding {str(encoding)[:20]!r} (HAR 1.2 knows only base64)")
+        raise BrokenEntry(f"has a {where}.encoding other than base64 (the only one HAR 1.2 knows)")
     return text.encode("utf-8", "surrogatepass")
 
 
