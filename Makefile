@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,30 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_store_write.py
+
+# Coverage-guided fuzzing (atheris): each target in fuzz/ for FUZZ_SECONDS, seeded from
+# fuzz/corpus/<target>. New corpus entries and crash files go to $(FUZZ_OUT) (ignored).
+# A crash stops its target; FUZZ_KEEP_GOING=1 files findings in $(FUZZ_OUT)/<target>/findings
+# and goes on (fuzz/findings.py). Either way make fails when anything was found.
+FUZZ_SECONDS    ?= 60
+FUZZ_OUT        ?= fuzz/.out
+FUZZ_KEEP_GOING ?=
+
+$(VENV)/.installed-fuzz: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[fuzz]'
+	touch $@ $(VENV)/.installed-run
+
+fuzz: $(VENV)/.installed-fuzz
+	@status=0; for target in jsonish capture; do \
+	  rm -rf $(FUZZ_OUT)/$$target/findings; mkdir -p $(FUZZ_OUT)/$$target/corpus; \
+	  echo "== fuzz/fuzz_$$target.py for $(FUZZ_SECONDS) s"; \
+	  $(if $(FUZZ_KEEP_GOING),FUZZ_KEEP_GOING=$(FUZZ_OUT)/$$target/findings) \
+	  $(PY) fuzz/fuzz_$$target.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=30 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/$$target/ \
+	    $(FUZZ_OUT)/$$target/corpus fuzz/corpus/$$target || status=1; \
+	  if [ -s $(FUZZ_OUT)/$$target/findings/counts.txt ]; then \
+	    echo "== findings of $$target:"; cat $(FUZZ_OUT)/$$target/findings/counts.txt; status=1; fi; \
+	done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

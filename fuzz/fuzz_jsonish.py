@@ -1,0 +1,99 @@
+"""atheris target: tillroll.jsonish, the parser every vendor JSON text goes through.
+
+Checked for every input (bytes decoded as UTF-8, lone surrogates kept where the bytes
+spell them, anything else replaced by U+FFFD):
+
+* ``loads(text)`` returns a value or raises ``ValueError`` (``json.JSONDecodeError``
+  and ``jsonish.Unparseable`` are both ValueErrors). ``UnicodeError`` is a ValueError too,
+  but it is not one loads means to raise, so it counts as a crash; so does any other
+  exception (RecursionError, MemoryError, OverflowError, ...).
+* A value that ``loads`` returns keeps the documented limits: at most ``MAX_DEPTH`` levels
+  deep and no infinite or NaN float. Then ``has_duplicate_keys(text)`` (documented for
+  texts that parse) returns a bool.
+* ``parse(text)`` never raises: it returns ``(value, strict)`` or ``(NOT_JSON, False)``
+  (capture calls it without a try). A strict result is exactly what ``loads`` returned.
+
+Run: ``make fuzz`` (see fuzz/README.md), or by hand
+``.venv/bin/python fuzz/fuzz_jsonish.py [libFuzzer flags] [corpus dirs or a crash file]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import atheris
+from findings import keep_going
+
+with atheris.instrument_imports(include=["tillroll"]):
+    from tillroll import jsonish
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def _finite(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _same(a, b) -> bool:
+    # json.dumps, not ==: NaN is never equal to itself (and must not occur anyway)
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def TestOneInput(data: bytes) -> None:
+    text = decode(data)
+
+    value = loaded = jsonish.NOT_JSON
+    try:
+        value = jsonish.loads(text)
+    except UnicodeError:
+        raise  # a ValueError subclass, but not one loads means to raise
+    except ValueError:
+        pass
+    else:
+        loaded = value
+        depth = jsonish.depth(value)
+        if depth > jsonish.MAX_DEPTH:
+            raise AssertionError(f"loads returned a value {depth} levels deep (limit {jsonish.MAX_DEPTH})")
+        if not _finite(value):
+            raise AssertionError("loads returned a value with an infinite or NaN float")
+        if not isinstance(jsonish.has_duplicate_keys(text), bool):
+            raise AssertionError("has_duplicate_keys did not return a bool")
+
+    result = jsonish.parse(text)  # any exception here is a crash
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):
+        raise AssertionError(f"parse returned {type(result).__name__}, not (value, strict)")
+    parsed, strict = result
+    if parsed is jsonish.NOT_JSON:
+        if strict:
+            raise AssertionError("parse returned (NOT_JSON, True)")
+        return
+    if jsonish.depth(parsed) > jsonish.MAX_DEPTH or not _finite(parsed):
+        raise AssertionError("parse returned a value beyond the limits")
+    if strict and loaded is not jsonish.NOT_JSON and text.strip() == text and not _same(parsed, loaded):
+        raise AssertionError("parse(text) strict value differs from loads(text)")
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, keep_going(TestOneInput))
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
