@@ -24,6 +24,7 @@ from tillroll import parquet_files as pqf
 from tillroll.store import Source, dedupe, in_order, open_cassette
 
 from .matching import Matching, NearMiss, compare
+from .pseudonyms import Holes
 from .responses import COLUMNS as RESPONSE_COLUMNS
 from .responses import Recorded, ResponseReader
 
@@ -59,6 +60,7 @@ class Recordings:
     _location: list[tuple[int, int]] | None = None
     _docs: collections.OrderedDict = field(default_factory=collections.OrderedDict)
     _by_operation: dict[tuple, list[int]] | None = None
+    _holes: Holes | None = None
 
     def __len__(self) -> int:
         return self.table.num_rows + len(self.extra)
@@ -130,6 +132,16 @@ class Recordings:
         ranked.sort(key=lambda m: (m.distance, m.row))
         return ranked[:limit]
 
+    def key_by_pseudonyms(self, live: dict, redactor: Redactor) -> str | None:
+        """The key of the recording that *live* is once the pseudonyms in its recorded
+        document are explained by *live*'s clear values (see :mod:`replay.pseudonyms`)."""
+        if self._holes is None:
+            hosts = [f"{h}:{p}" for h, p in zip(self.table.column("host").to_pylist(),
+                                                 self.table.column("port").to_pylist())] if self.table.num_rows else []
+            distinct = list(dict.fromkeys(zip(self._stored, hosts)))  # not by key: one may merge several
+            self._holes = Holes(self.matching, redactor if self.matching.pii else None, distinct)
+        return self._holes.key_for(live)
+
     def _first_rows_by_operation(self) -> dict[tuple, list[int]]:
         """``(method, operation)`` -> the first row of each distinct request (built on the first miss)."""
         if self._by_operation is None:
@@ -148,6 +160,7 @@ class Recordings:
         self.matching = matching
         self.index = _index(self._stored, matching, self.table)
         self._by_operation = None
+        self._holes = None
         for i, extra in enumerate(self.extra):
             self.index.setdefault(matching.key(extra.doc), []).append(self.table.num_rows + i)
 

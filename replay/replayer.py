@@ -80,7 +80,11 @@ class Replayer:
         if ("request.body", "body.undecodable") in ex.redactions:
             problem = (f"the request body does not decode as its Content-Encoding header says "
                        f"({_token(ex.request_content_encoding)})")
-        result = Understood(self.matching.key(doc), doc, ex.vendor, problem)
+        key = self.matching.key(doc)
+        if key not in self.recordings.index and problem is None:
+            # a value its recording's own response showed to be PII is a pseudonym there
+            key = self.recordings.key_by_pseudonyms(doc, self.redactor) or key
+        result = Understood(key, doc, ex.vendor, problem)
         if cacheable:
             self._cache[ck] = result
             if len(self._cache) > _CACHE_SIZE:

@@ -27,7 +27,14 @@ def test_a_sample_is_a_redacted_recording_of_all_four_vendors(cassette):
         assert secret not in text
 
 
-def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path):
+# The sample as committed before match keys learnt pseudonyms (November 2026): recorded
+# without the customer lookups, its keys made the old way. It must keep replaying.
+NOVEMBER_SAMPLE = Path(__file__).parent / "fixtures" / "cassettes" / "pos-day-2026-11"
+
+
+@pytest.mark.parametrize("cassette, lookups, calls", [(CASSETTES / "pos-day", True, 35), (NOVEMBER_SAMPLE, False, 25)],
+                         ids=["pos-day", "pos-day-2026-11"])
+def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path, cassette, lookups, calls):
     """What a user tries first: `tillroll replay cassettes/pos-day --key-file cassettes/sample.key`."""
     import importlib.util
     import shutil
@@ -40,7 +47,7 @@ def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path):
     spec = importlib.util.spec_from_file_location("make_samples", CASSETTES / "make_samples.py")
     make_samples = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_samples)
-    shutil.copytree(CASSETTES / "pos-day", tmp_path / "pos-day")
+    shutil.copytree(cassette, tmp_path / "pos-day")
     opened = open_replayer(tmp_path / "pos-day", key_file=CASSETTES / "sample.key")
     assert opened.warnings == []
     clock = Clock()
@@ -48,6 +55,7 @@ def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path):
     with ReplayServer(make_app(opened.replayer)) as server:
         client = Tape(server.base_url)
         client.tape = []
-        calls = run_pos_day(client, advance_clock=clock.advance, now=clock.now)
-    assert len(calls) == 25 and all(status != 599 for _, _, status in calls)
+        made = run_pos_day(client, advance_clock=clock.advance, now=clock.now, lookups=lookups)
+    assert len(made) == calls and [c for c in made if c[2] == 599] == []
+    assert not [e for e in opened.replayer.journal_entries() if not e["matched"]]
     assert opened.replayer.unused() == []

@@ -286,16 +286,35 @@ def _sweep(p: Pass, ex: Exchange) -> None:
         return  # the common case: every redacted value was replaced where it stood
     for field, value in zip(_SWEPT, texts):
         if value:
-            setattr(ex, field, p.sweep(value))
-    ex.request_headers = [(k, p.sweep(v)) for k, v in ex.request_headers]
+            swept = p.sweep_json(value) if field in _JSON_TEXTS else p.sweep(value)
+            if swept != value:
+                setattr(ex, field, swept)
+                p.redactions.append((_SWEPT_WHERE.get(field, field), "sweep"))
+    ex.request_headers = _swept_headers(p, ex.request_headers, "request.header")
     if ex.response_headers:
-        ex.response_headers = [(k, p.sweep(v)) for k, v in ex.response_headers]
+        ex.response_headers = _swept_headers(p, ex.response_headers, "response.header")
+
+
+def _swept_headers(p: Pass, headers: list[tuple[str, str]], where: str) -> list[tuple[str, str]]:
+    out = []
+    for name, value in headers:
+        swept = p.sweep(value)
+        if swept != value:
+            p.redactions.append((f"{where}.{name.lower()}", "sweep"))
+        out.append((name, swept))
+    return out
 
 
 # The record's text columns besides the headers: everything the sweep must cover,
 # including what a profile derived from the unredacted request (template, operation).
 _SWEPT = ("path", "path_template", "operation", "query", "request_body_text", "response_body_text",
           "params_json", "outcome_message", "error")
+
+
+# Where a swept text is listed in the redactions (a value found elsewhere in the exchange).
+_SWEPT_WHERE = {"path": "request.path", "query": "request.query", "request_body_text": "request.body",
+                "response_body_text": "response.body", "params_json": "params"}
+_JSON_TEXTS = frozenset({"params_json", "request_body_text", "response_body_text"})  # kept valid JSON
 
 
 def _len(body: bytes | None) -> int | None:

@@ -68,21 +68,23 @@ class Client:
 
 
 def run_pos_day(client: Client, *, advance_clock: Callable[[float], None] | None = None,
-                now: Callable[[], dt.datetime] | None = None) -> list[tuple[str, str, int]]:
+                now: Callable[[], dt.datetime] | None = None, lookups: bool = True) -> list[tuple[str, str, int]]:
     """Drive one POS day through *client*; return ``(method, path, status)`` per call.
 
     *advance_clock* moves the sandbox's clock (to let a SPOT session expire) and *now*
     reads it (for SpotOn windows); without them the session step and windows use real time.
+    *lookups*: the customer lookups by a value that the response lists as PII (a phone
+    number, an email), each made twice; cassettes recorded before December 2026 have none.
     """
     now = now or (lambda: dt.datetime.now(dt.timezone.utc))
-    _spot(client, advance_clock)
+    _spot(client, advance_clock, lookups)
     _spoton(client, now())
-    _xgl(client)
-    _spoonity(client)
+    _xgl(client, lookups)
+    _spoonity(client, lookups)
     return client.calls
 
 
-def _spot(c: Client, advance_clock: Callable[[float], None] | None) -> None:
+def _spot(c: Client, advance_clock: Callable[[float], None] | None, lookups: bool) -> None:
     def spot(request_type: str, endpoint: str = "q", **fields):
         doc = {"RequestType": request_type, "AccountKey": creds.ACCOUNT_KEY, "UserAgent": "POS 4.2 (tillroll demo)",
                **fields}
@@ -94,6 +96,9 @@ def _spot(c: Client, advance_clock: Callable[[float], None] | None) -> None:
                     Parameters={"UserName": creds.USERNAME, "Password": creds.PASSWORD})
     session = login["ReturnObject"]["SessionID"]
     spot("GetCustomer", SessionID=session)
+    for _ in range(2 if lookups else 0):  # the front counter looks the customer up by email, then phone
+        spot("FindCustomer", "f", SessionID=session, Parameters={"Search": creds.USERNAME})
+        spot("FindCustomer", "f", SessionID=session, Parameters={"Search": "801-555-0134"})
     spot("GetInvoices", SessionID=session, Params={})
     locker = {"LockerID": "00000000-0000-0000-0000-000000000000",
               "InvoiceIDList": "00000000-0000-0000-0000-000000000000", "EventType": "D", "Comments": "bag 2"}
@@ -124,24 +129,29 @@ def _spoton(c: Client, now: dt.datetime) -> None:
               query={"updatedAtStart": (end - dt.timedelta(days=8)).strftime(fmt), "updatedAtEnd": end.strftime(fmt)})
 
 
-def _xgl(c: Client) -> None:
+def _xgl(c: Client, lookups: bool) -> None:
     def xgl(body: dict):
         doc = {"outHTTP": {"body": body, "headers": {}, "method": "POST", "path": "/api/xgl"}}
         return c.request("POST", "/api/xgl", json_body=doc, headers=XGL_TENANT)
 
     customer = {"id": "123456", "phone": "1111111111"}
     xgl({"action_type": "identifyCustomers", "transaction_token": "t-1001", **JOHN})
+    # a scanned or typed identifier: the phone number the response lists as the customer's phone
+    if lookups:
+        xgl({"action_type": "identifyCustomers", "transaction_token": "t-1001", "customer_id": JOHN["phone_number"]})
     order = {"_id": "order-1001", "subtotal": 12.5, "total": 12.5,
              "items": [{"name": "Medium Coffee", "product_id": "101", "price": 4.75, "order_item_id": "item-1"}],
              "customer": {"loyalty_info": {"customer": customer, "offers": []}}}
     xgl({"action_type": "simulateAccrual", "transaction_token": "t-1001", "order": order})
     xgl({"action_type": "submitOrder", "transaction_token": "t-1001", "order": order})
     xgl({"action_type": "identifyCustomers", "transaction_token": "t-1002", **JOHN})
+    if lookups:
+        xgl({"action_type": "identifyCustomers", "transaction_token": "t-1002", "customer_id": JOHN["phone_number"]})
     xgl({"action_type": "voidOrder", "transaction_token": "t-1003",  # never submitted: failed inside a 200
          "order": {**order, "_id": "order-never-submitted"}})
 
 
-def _spoonity(c: Client) -> None:
+def _spoonity(c: Client, lookups: bool) -> None:
     key = {"api_key": creds.SPOONITY_API_KEY}
     refs = []
     for receipt in ("R-2001", "R-2002"):
@@ -156,3 +166,5 @@ def _spoonity(c: Client) -> None:
                                                       "date": 1416240444})
     c.request("POST", "/order/payments/loyalty", query=key, json_body={"card_number": creds.SPOONITY_CARD,
                                                                         "amount": 1.0})
+    for card in ("4165550123", "brandin@spoonity.com") * 2 if lookups else ():  # a phone, an email, twice
+        c.request("POST", "/order/payments/loyalty", query=key, json_body={"card_number": card, "amount": 0.5})

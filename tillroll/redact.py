@@ -415,6 +415,38 @@ class Pass:
                 text = form.sub(lambda _m, r=replacement: r, text)
         return text
 
+    def sweep_json(self, text: str) -> str:
+        """:meth:`sweep` for a JSON text that stays valid JSON: a remembered value that
+        stands in it as a number (a phone number sent as ``1111111111``) becomes a string
+        pseudonym, not a bare word."""
+        swept = self.sweep(text)
+        if swept == text:
+            return text
+        try:
+            json.loads(swept)
+            return swept
+        except ValueError:
+            pass
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return swept  # it was not strict JSON either: swept as text
+        return json.dumps(self._swept_value(value), ensure_ascii=False)
+
+    def _swept_value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.sweep(value)
+        if kind is dict:
+            return {(self.sweep(k) if type(k) is str else k): self._swept_value(v) for k, v in value.items()}
+        if kind is list:
+            return [self._swept_value(v) for v in value]
+        if kind is int or kind is float:
+            text = json.dumps(value)
+            swept = self.sweep(text)
+            return value if swept == text else swept
+        return value
+
     def sweep_needed(self, text: str) -> bool:
         """Whether :meth:`sweep` would change *text*."""
         return any((form in text) if type(form) is str else form.search(text) is not None

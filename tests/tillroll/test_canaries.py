@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from tests.canaries import card_number, email, jwt, leaks, token
 from tests.samples import exchange, redactor, sample
 from tillroll.capture import capture
+from tillroll.match_doc import capture_keyed
 from tillroll.exchange import SCHEMA, to_record_batch
 from tillroll.store import CassetteWriter
 
@@ -40,6 +41,9 @@ def fresh_canaries() -> dict[str, str]:
         "gzip_session": token("GZS-"), "brotli_email": email(), "deflate_key": token("DFK-"),
         "echoed_session": token("ECH-"), "query_json_card": card_number(), "employee_name": token("Emp"),
         "binary_card": card_number(), "header_card": card_number(),
+        # request values that only their own response shows to be PII (a lookup)
+        "lookup_phone": "".join(str(d) for d in card_number()[:10]), "lookup_name": token("Lkp"),
+        "lookup_number": str(7_000_000_000 + int(card_number()[:9])),
     }
 
 
@@ -99,6 +103,15 @@ def planted(c: dict[str, str]) -> list:
         exchange("POST", "api.example.com", "/v1/keys",
                  body=zlib.compress(json.dumps({"client_secret": c["deflate_key"]}).encode()),
                  headers=[("Content-Type", "application/json"), ("Content-Encoding", "deflate")], response=b"{}"),
+        exchange("POST", "xgl.example.com", "/api/xgl", headers=[("Content-Type", "application/json"),
+                                                                  ("x-company-id", "c1")],
+                 body=json.dumps({"outHTTP": {"body": {"action_type": "identifyCustomers",
+                                                       "customer_id": c["lookup_phone"]}}}).encode(),
+                 response=json.dumps({"customers": [{"information": {"phone": c["lookup_phone"]}}]}).encode()),
+        exchange("POST", spot, "/f", body=json.dumps({"RequestType": "FindCustomer", "Parameters": {
+            "Search": c["lookup_name"], "StoreNumber": int(c["lookup_number"])}}).encode(),
+                 response=json.dumps({"Failed": False, "ReturnObject": [
+                     {"LastName": c["lookup_name"], "Phone": c["lookup_number"]}]}).encode()),
         exchange("POST", "api.example.com", "/v1/upload", headers=[("Content-Type", "application/octet-stream")],
                  body=b"\x00\xff\xfe binary " + c["binary_card"].encode() + b" \x80\x81", response=b"{}"),
     ]
@@ -115,7 +128,7 @@ def test_no_canary_reaches_the_disk_the_database_or_the_logs(tmp_path, caplog):
     red = redactor()
     with CassetteWriter(tmp_path / "c", compression="none") as writer:
         for raw in planted(canaries):
-            writer.append(capture(raw, red))
+            writer.append(capture_keyed(raw, red))  # with the match key replay looks it up by
     files = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
     assert any(p.suffix == ".parquet" for p in files)
     for path in files:

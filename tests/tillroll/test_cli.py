@@ -87,7 +87,7 @@ def test_demo_records_a_pos_day_through_the_proxy_and_says_what_to_try_next(tmp_
     assert result.exit_code == 0, result.output
     sent = int(result.output.split(" requests sent through the proxy")[0].split()[-1])
     assert f"exchanges   {sent}" in result.output  # every request was recorded
-    assert "vendors     spot 8, spoonity 7, spoton 5, xgl 5" in result.output
+    assert "vendors     spot 12, spoonity 11, xgl 7, spoton 5" in result.output
     assert "failures hidden inside HTTP 200 responses:" in result.output
     assert "xgl voidOrder: No submitted order" in result.output
     assert "Next, try" in result.output and "tillroll info" in result.output

@@ -37,6 +37,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "GetCustomer": ("qk", "customer"),
     "GetInvoices": ("qk", "customer"),
     "GetStoreList": ("fqk", "session"),
+    "FindCustomer": ("fk", "session"),  # a sandbox addition (not in the public docs): a POS's lookup
     "LockerEvent": ("r", "session"),
 }
 #: RequestTypes served anonymously by ``GET /g?ID=<PublishableID>&RequestType=...``.
@@ -171,6 +172,17 @@ class SpotAccount:
         new = self._new_session(self.customer["CustomerID"])
         return Reply(200, {"SessionID": new.id, "CustomerID": new.customer_id,
                            "FirstName": self.customer["FirstName"], "LastName": self.customer["LastName"]})
+
+    def _FindCustomer(self, _session: Session, params: dict[str, Any]) -> Reply:
+        """The customers whose email address or phone number is ``Search`` (a front counter's
+        lookup; not in SPOT's public docs, shaped like its documented calls)."""
+        wanted = params.get("Search")
+        if not isinstance(wanted, str) or not wanted.strip():
+            return failure(400, "FindCustomer needs the parameter Search (an email address or a phone number).")
+        wanted = wanted.strip().lower()
+        found = wanted in (self.customer["EmailAddress"].lower(), self.customer["Phone"],
+                           re.sub(r"\D", "", self.customer["Phone"]))
+        return Reply(200, [dict(self.customer)] if found else [])
 
     def _GetCustomer(self, _session: Session, _params: dict[str, Any]) -> Reply:
         return Reply(200, dict(self.customer))
