@@ -10,12 +10,11 @@ optional: what a vendor changed without saying so.
 from __future__ import annotations
 
 import collections
-import json
 
 import duckdb
 import pyarrow as pa
 
-from tillroll import jsonish
+from tillroll.capture import jsonish
 
 from .views import arrow
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from tillroll.objectstore import is_remote
+from tillroll.store.objectstore import is_remote
 from tillroll.store import CassetteError, open_cassette
 
 SQL = Path(__file__).with_name("sql")

@@ -20,7 +20,7 @@ cassettes exist, two the first time.
 What is measured:
 
 1. **The cassette** (built once, not timed; the build time and size are printed).
-   ``tillroll.synthetic.generate(--base, seed)`` - the four vendors in turn: SPOT
+   ``tillroll.demo.synthetic.generate(--base, seed)`` - the four vendors in turn: SPOT
    sessions in request bodies (legacy Base64 ``Body`` in 10 %), SpotOn 5-minute windows
    in the query and ``params_json``, XGL ``outHTTP`` envelopes with site headers,
    Spoonity orders; failures inside HTTP 200s (SPOT ``"Failed": true``, Spoonity
@@ -29,10 +29,10 @@ What is measured:
    take about 20 minutes, so the base block (one day, 06:00-13:00 UTC) is then
    replicated with pyarrow: copy *k* of every base Parquet file has ``started_at`` and the
    SpotOn window timestamps (``query``, ``params_json``) shifted by *k* whole days, fresh
-   ``exchange_id`` s (``tillroll.exchange.new_exchange_id``, as ``append`` assigns them),
+   ``exchange_id`` s (``tillroll.store.exchange.new_exchange_id``, as ``append`` assigns them),
    a fresh writer ``session_id`` per copy (a recording session per day), the SPOT
    session pseudonyms made unique per copy, and the new cassette's name; it is written by
-   ``tillroll.parquet_files.write_partitioned`` (date partitions, zstd, 64 Ki-row
+   ``tillroll.store.parquet_files.write_partitioned`` (date partitions, zstd, 64 Ki-row
    row groups, schema-version metadata, atomic renames), so the layout is the store's:
    ``--n / --base`` days, as many files per day as the base has. The subset cassette is
    the first ``--subset / --base`` days, hard-linked. Checked on every run: rows and
@@ -114,10 +114,10 @@ import pyarrow.parquet as pq
 
 from analysis import reports
 from analysis.views import connect
-from tillroll import parquet_files as pqf
-from tillroll.exchange import SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY, TIMESTAMP_TYPE, new_exchange_id
+from tillroll.store import parquet_files as pqf
+from tillroll.store.exchange import SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY, TIMESTAMP_TYPE, new_exchange_id
 from tillroll.store import MANIFEST, CassetteWriter, open_cassette
-from tillroll.synthetic import generate
+from tillroll.demo.synthetic import generate
 
 TARGET_REPORT_S = 5.0  # each judged report over the large cassette, at most
 TARGET_SPEEDUP = 20.0  # tillroll vs HAR + json + pandas on the subset, at least

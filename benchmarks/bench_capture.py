@@ -1,4 +1,4 @@
-"""Benchmark: decoding + redaction per exchange (``tillroll.capture.capture``), issue 3.
+"""Benchmark: decoding + redaction per exchange (``tillroll.capture.pipeline.capture``), issue 3.
 
 Run::
 
@@ -8,7 +8,7 @@ Run::
 What is measured:
 
 1. **The pool.** Before any timing, ``--pool`` distinct *unredacted*
-   :class:`~tillroll.raw.RawExchange` objects are built, the four vendors in turn
+   :class:`~tillroll.capture.raw.RawExchange` objects are built, the four vendors in turn
    (SPOT, SpotOn, XGL, Spoonity: 25 % each), with real-looking secrets and PII in
    place and fresh values in every exchange (session ids, security ids, API keys,
    card numbers, emails, phones, names, record ids, timestamps), so no two exchanges
@@ -70,8 +70,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from tillroll.capture import capture
-from tillroll.raw import RawExchange, RawRequest, RawResponse
-from tillroll.redact import Redactor
+from tillroll.capture import RawExchange, RawRequest, RawResponse
+from tillroll.capture import Redactor
 
 TARGET_MEDIAN_US = 100.0
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "vendor_samples"

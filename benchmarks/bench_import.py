@@ -14,7 +14,7 @@ and the imported cassette (deleted after it is counted).
 What is measured:
 
 1. **HAR files** (built once, not timed; build time and size printed). The entries of
-   ``tillroll.synthetic.generate(n, seed)`` - the four vendors in turn, 1-4 KB JSON bodies -
+   ``tillroll.demo.synthetic.generate(n, seed)`` - the four vendors in turn, 1-4 KB JSON bodies -
    each written as ``json.dumps(entry_from_exchange(ex, request_body=rq,
    response_body=rs))`` with ``rq, rs = decoded_bodies(ex)``: what ``tillroll export
    --format har`` writes. They are streamed to disk as one HAR 1.2 document
@@ -42,7 +42,7 @@ What is measured:
    entries discarded - as entries/s; then over the first 20,000 raw exchanges, in µs per
    entry: pickling them in batches of ``workers.BATCH`` as the reader does to hand them to
    the workers (``ForkingPickler.dumps``, as ``multiprocessing.Queue``) and unpickling them
-   as a worker does, ``tillroll.capture.capture(raw, redactor)``, ``match_key(ex,
+   as a worker does, ``tillroll.capture.pipeline.capture(raw, redactor)``, ``match_key(ex,
    redactor)`` (``Redactor(key, DEFAULT_POLICY)``) and appending the results to a
    ``CassetteWriter`` (including ``close()``, a fixed cost that weighs at small sizes).
    The reader's share (read + pickle) bounds the rate however many workers there are;
@@ -84,12 +84,12 @@ from tillroll.interop.har import decoded_bodies, entry_from_exchange, read_har
 from tillroll.interop.importer import DEFAULT_MAX_BODY
 from tillroll.interop.json_stream import JsonStream
 from tillroll.interop.workers import BATCH
-from tillroll.keys import load_key
-from tillroll.match_doc import match_key
-from tillroll.policy import DEFAULT_POLICY
-from tillroll.redact import Redactor
+from tillroll.capture import load_key
+from tillroll.capture.match_doc import match_key
+from tillroll.capture import DEFAULT_POLICY
+from tillroll.capture import Redactor
 from tillroll.store import WAL, CassetteWriter
-from tillroll.synthetic import generate
+from tillroll.demo.synthetic import generate
 
 TARGET_RATE = 20_000  # entries/s at the largest size, at least
 MEMORY_GROWTH = 1.25  # peak RSS sum at the largest size / at the smallest, at most

@@ -417,7 +417,7 @@ import json, os, signal, time
 import proxy.addon as A
 import proxy.recorder as R
 import proxy.worker as W
-import tillroll.store as S
+import tillroll.store.writer as S
 
 STATS = {}
 

@@ -16,7 +16,7 @@ minute.
 What is measured:
 
 1. **Cassettes** (built before anything is timed; the build time is printed). N exchanges
-   from ``tillroll.synthetic.generate(N, seed)`` (the four vendors in turn, 1-4 KB JSON
+   from ``tillroll.demo.synthetic.generate(N, seed)`` (the four vendors in turn, 1-4 KB JSON
    bodies, values already as redaction leaves them), each given the match key the
    recorder stores - ``ex.match_key = match_key(ex, redactor)`` with the redactor
    ``open_replayer`` builds from the same key file and the default policy - and the key's
@@ -177,12 +177,12 @@ def bare_body() -> bytes:
 def build_cassette(root: Path, n: int, seed: int, key_file: Path) -> dict:
     """Write *n* synthetic exchanges with their match keys into the cassette *root*, unless
     a previous run built the same one (a marker beside it says what it holds)."""
-    from tillroll.keys import key_id, load_key
-    from tillroll.match_doc import match_key
-    from tillroll.policy import DEFAULT_POLICY
-    from tillroll.redact import Redactor
+    from tillroll.capture import key_id, load_key
+    from tillroll.capture.match_doc import match_key
+    from tillroll.capture import DEFAULT_POLICY
+    from tillroll.capture import Redactor
     from tillroll.store import CassetteWriter
-    from tillroll.synthetic import generate
+    from tillroll.demo.synthetic import generate
 
     key = load_key(key_file)
     redactor = Redactor(key, DEFAULT_POLICY)
@@ -232,8 +232,8 @@ def request_sets(cassette: Path, n: int, repeated: int, distinct: int, verify: i
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    import tillroll.parquet_files as pqf
-    from tillroll.exchange import join_body
+    import tillroll.store.parquet_files as pqf
+    from tillroll.store.exchange import join_body
     from tillroll.store import open_cassette
 
     files = open_cassette(cassette).parquet_files()
@@ -301,9 +301,9 @@ def keys_agree(sets: dict[str, dict], key_file: Path, limit: int = 2_000) -> tup
 
     from replay.matching import Matching
     from replay.replayer import Replayer
-    from tillroll.keys import load_key
-    from tillroll.raw import RawExchange, RawRequest
-    from tillroll.redact import Redactor
+    from tillroll.capture import load_key
+    from tillroll.capture import RawExchange, RawRequest
+    from tillroll.capture import Redactor
 
     class _Recordings:  # what Replayer needs to understand a request (no lookup)
         matching, index = Matching(), {}
@@ -331,9 +331,9 @@ def write_flows(cassette: Path, path: Path) -> dict:
     """The cassette's exchanges as a mitmproxy flow file, with mitmproxy's own API."""
     from mitmproxy import connection, http, io
 
-    import tillroll.parquet_files as pqf
+    import tillroll.store.parquet_files as pqf
     from replay.responses import HOP_BY_HOP
-    from tillroll.exchange import join_body
+    from tillroll.store.exchange import join_body
     from tillroll.store import open_cassette
 
     marker = path.with_suffix(".built.json")

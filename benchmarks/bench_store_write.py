@@ -7,7 +7,7 @@ Run::
 What is measured, in order:
 
 1. **Append rate seen by the recording thread.** A pool of synthetic exchanges
-   (``tillroll.synthetic.generate``) is built *before* timing starts. The timed loop
+   (``tillroll.demo.synthetic.generate``) is built *before* timing starts. The timed loop
    then appends N exchanges to a fresh ``CassetteWriter``, cycling through the pool;
    each appended exchange is a fresh shallow copy with an empty ``exchange_id`` and a
    ``started_at`` shifted so that time keeps advancing (``append`` mutates the
@@ -55,9 +55,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from machine import status_kb
-from tillroll.exchange import Exchange
+from tillroll.store.exchange import Exchange
 from tillroll.store import CassetteWriter, open_cassette
-from tillroll.synthetic import generate
+from tillroll.demo.synthetic import generate
 
 TARGET_APPEND_RATE = 50_000  # exchanges/s from the recording thread
 TARGET_SIZE_RATIO = 1 / 5  # Parquet bytes / HAR bytes, at most

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tillroll.demo import run_demo  # noqa: E402
+from tillroll.demo.run import run_demo  # noqa: E402
 
 SAMPLES = {
     # name: the sandbox clock's start (it decides the SpotOn windows and records served)

@@ -1,4 +1,4 @@
-"""atheris target: tillroll.capture.capture, the one pipeline every exchange goes through.
+"""atheris target: tillroll.capture.pipeline.capture, the one pipeline every exchange goes through.
 
 Each input is turned into a RawExchange: the last bytes choose the request and the
 response (see ``CHOICES``; FuzzedDataProvider takes integers from the end of the data),
@@ -28,11 +28,11 @@ import atheris
 from findings import keep_going
 
 with atheris.instrument_imports(include=["tillroll"]):
-    from tillroll import capture as capture_mod
-    from tillroll.content import encode_content
-    from tillroll.exchange import to_record_batch
-    from tillroll.raw import RawExchange, RawRequest, RawResponse
-    from tillroll.redact import Redactor
+    from tillroll.capture import pipeline as capture_mod
+    from tillroll.capture.content import encode_content
+    from tillroll.store.exchange import to_record_batch
+    from tillroll.capture import RawExchange, RawRequest, RawResponse
+    from tillroll.capture import Redactor
 
 CANARY = "FUZZCANARY7d3f9a2b"
 KEY = b"fuzz-key-0123456789abcdef0123456789"

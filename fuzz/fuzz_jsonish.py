@@ -1,4 +1,4 @@
-"""atheris target: tillroll.jsonish, the parser every vendor JSON text goes through.
+"""atheris target: tillroll.capture.jsonish, the parser every vendor JSON text goes through.
 
 Checked for every input (bytes decoded as UTF-8, lone surrogates kept where the bytes
 spell them, anything else replaced by U+FFFD):
@@ -27,7 +27,7 @@ import atheris
 from findings import keep_going
 
 with atheris.instrument_imports(include=["tillroll"]):
-    from tillroll import jsonish
+    from tillroll.capture import jsonish
 
 
 def decode(data: bytes) -> str:

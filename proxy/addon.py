@@ -34,10 +34,10 @@ from proxy.recorder import Recorder, describe  # noqa: E402
 from proxy.tee import Tee  # noqa: E402
 from proxy.worker import CaptureWorker, WorkerError  # noqa: E402
 from tillroll.capture import DEFAULT_MAX_BODY  # noqa: E402
-from tillroll.flows import raw_from_flow  # noqa: E402
-from tillroll.keys import RedactionKeyError, key_id, load_key  # noqa: E402
-from tillroll.policy import PolicyError, load_policy  # noqa: E402
-from tillroll.redact import Redactor  # noqa: E402
+from tillroll.capture.flows import raw_from_flow  # noqa: E402
+from tillroll.capture import RedactionKeyError, key_id, load_key  # noqa: E402
+from tillroll.capture import PolicyError, load_policy  # noqa: E402
+from tillroll.capture import Redactor  # noqa: E402
 
 log = logging.getLogger("tillroll")
 WARNING_MARK = ":warning:"

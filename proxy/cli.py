@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from tillroll.cli import CONTEXT
-from tillroll.keys import RedactionKeyError, load_key
-from tillroll.policy import PolicyError, load_policy
-from tillroll.redact import Redactor
+from tillroll.capture import RedactionKeyError, load_key
+from tillroll.capture import PolicyError, load_policy
+from tillroll.capture import Redactor
 
 ADDON = Path(__file__).with_name("addon.py")
 UIS = ("dump", "web", "console")

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 
-from tillroll.exchange import Exchange
-from tillroll.redact import Redactor
-from tillroll.scrub import scrub
+from tillroll.store.exchange import Exchange
+from tillroll.capture import Redactor
+from tillroll.capture.scrub import scrub
 
 MAX_TARGET = 200  # characters of path and query shown (the rest is elided; all of it is redacted)
 MAX_MESSAGE = 120

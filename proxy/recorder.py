@@ -13,10 +13,10 @@ import logging
 from pathlib import Path
 
 from tillroll.capture import DEFAULT_MAX_BODY
-from tillroll.exchange import Exchange
-from tillroll.match_doc import capture_keyed
-from tillroll.raw import RawExchange
-from tillroll.redact import Redactor
+from tillroll.store.exchange import Exchange
+from tillroll.capture import capture_keyed
+from tillroll.capture import RawExchange
+from tillroll.capture import Redactor
 from tillroll.store import CassetteError, CassetteWriter, open_writer
 
 log = logging.getLogger("tillroll")

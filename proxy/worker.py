@@ -27,9 +27,9 @@ from typing import Any, Hashable
 from proxy.console import exchange_line
 from proxy.recorder import Recorder, Stats, describe
 from tillroll.capture import DEFAULT_MAX_BODY
-from tillroll.policy import Policy
-from tillroll.raw import RawExchange
-from tillroll.redact import Redactor
+from tillroll.capture import Policy
+from tillroll.capture import RawExchange
+from tillroll.capture import Redactor
 
 log = logging.getLogger("tillroll")
 Result = tuple[Hashable, str, bool, str]  # (tag, comment, failed outcome, console line)

@@ -27,8 +27,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from tillroll.capture import capture
-from tillroll.match_doc import key_text, match_document
-from tillroll.raw import RawExchange, RawRequest, RawResponse
+from tillroll.capture import key_text, match_document
+from tillroll.capture import RawExchange, RawRequest, RawResponse
 from tillroll.store import open_writer
 
 from .bad_requests import BadRequestLog

@@ -9,7 +9,7 @@ import click
 from aiohttp import web
 
 from tillroll.cli import CONTEXT, user_errors
-from tillroll.keys import RedactionKeyError
+from tillroll.capture import RedactionKeyError
 
 from .app import ON_MISS, SERVER_OPTIONS, Settings, make_app
 from .faults import FaultError, Injector, parse

@@ -1,6 +1,6 @@
 """Matching a live request to recordings: named matchers over match documents (pure).
 
-A match document (:mod:`tillroll.match_doc`) is computed the same way for a recorded
+A match document (:mod:`tillroll.capture.match_doc`) is computed the same way for a recorded
 exchange and for a live request: vendor decoding and redaction first, then secrets and
 volatile fields left out. A *matcher* is a small named function from a document to a
 JSON-able value; two requests match when every chosen matcher gives the same value.
@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from tillroll.match_doc import COMPONENTS, STORED, key_text, without_pii
-from tillroll.storable import storable
+from tillroll.capture.match_doc import COMPONENTS, STORED, key_text, without_pii
+from tillroll.capture.storable import storable
 
 Matcher = Callable[[dict], Any]
 

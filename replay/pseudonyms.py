@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 from urllib.parse import unquote, unquote_plus
 
-from tillroll.redact import Redactor
+from tillroll.capture import Redactor
 
 from .matching import Matching
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tillroll.match_doc import key_text, match_document
-from tillroll.redact import Redactor
-from tillroll import parquet_files as pqf
+from tillroll.capture import key_text, match_document
+from tillroll.capture import Redactor
+from tillroll.store import parquet_files as pqf
 from tillroll.store import Source, dedupe, in_order, open_cassette
 
 from .matching import Matching, NearMiss, compare

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tillroll.capture import capture
-from tillroll.match_doc import match_document
-from tillroll.raw import RawExchange
-from tillroll.redact import Redactor
+from tillroll.capture import match_document
+from tillroll.capture import RawExchange
+from tillroll.capture import Redactor
 
 from .faults import Injector
 from .matching import Matching

@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tillroll.content import UndecodableContent, encode_content
-from tillroll.exchange import join_body
+from tillroll.capture.content import UndecodableContent, encode_content
+from tillroll.store.exchange import join_body
 
 COLUMNS = ["exchange_id", "duration_ms", "status", "reason", "response_headers", "response_content_encoding",
            "response_body_text", "response_body_bytes", "response_body_size", "response_truncated", "error",

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tillroll.keys import RedactionKeyError, key_id, load_key
-from tillroll.policy import Policy, DEFAULT_POLICY
-from tillroll.redact import Redactor
+from tillroll.capture import RedactionKeyError, key_id, load_key
+from tillroll.capture import Policy, DEFAULT_POLICY
+from tillroll.capture import Redactor
 
 from .app import SERVER_OPTIONS
 from .faults import Injector

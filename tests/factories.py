@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tillroll.exchange import Exchange
+from tillroll.store.exchange import Exchange
 
 T0 = dt.datetime(2026, 11, 21, 23, 59, 58, 123456, tzinfo=dt.timezone.utc)
 

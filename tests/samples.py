@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from tillroll.raw import RawExchange, RawRequest, RawResponse
-from tillroll.redact import Redactor
+from tillroll.capture import RawExchange, RawRequest, RawResponse
+from tillroll.capture import Redactor
 
 SAMPLES = Path(__file__).parent / "fixtures" / "vendor_samples"
 T0 = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)

@@ -23,9 +23,9 @@ from aiohttp import web
 
 from tests.canaries import card_number, email, forms, token
 from tests.samples import KEY
-from tests.tillroll.test_canaries import fresh_canaries, planted
+from tests.tillroll.capture.test_canaries import fresh_canaries, planted
 from tillroll.proxy_process import free_port
-from tillroll.raw import RawExchange
+from tillroll.capture import RawExchange
 from tillroll.sandbox import credentials, start_sandbox
 
 TILLROLL = str(Path(sys.executable).with_name("tillroll"))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tillroll.keys import key_id
+from tillroll.capture import key_id
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette
 
@@ -42,7 +42,7 @@ def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path, cassette, look
     from replay.app import make_app
     from replay.server import ReplayServer, open_replayer
     from tests.replay.test_record_then_replay import Clock, Tape
-    from tillroll.pos_day import run_pos_day
+    from tillroll.demo.pos_day import run_pos_day
 
     spec = importlib.util.spec_from_file_location("make_samples", CASSETTES / "make_samples.py")
     make_samples = importlib.util.module_from_spec(spec)

@@ -12,7 +12,7 @@ from importlib import metadata
 
 import click
 
-from .store import CassetteError
+from tillroll.store import CassetteError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 GROUP = "tillroll.commands"

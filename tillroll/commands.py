@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from . import demo as demo_mod
+from tillroll.demo import run as demo_mod
 from .cli import CONTEXT, user_errors
-from .compact import compact_cassette
-from .exchange import COLUMN_DOCS, SCHEMA, SCHEMA_VERSION
-from .store import open_cassette
-from .summary import format_summary, summarize
+from tillroll.store.compact import compact_cassette
+from tillroll.store.exchange import COLUMN_DOCS, SCHEMA, SCHEMA_VERSION
+from tillroll.store import open_cassette
+from tillroll.store.summary import format_summary, summarize
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output format.")

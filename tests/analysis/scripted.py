@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.samples import exchange, redactor
 from tillroll.capture import capture
-from tillroll.match_doc import match_key
+from tillroll.capture.match_doc import match_key
 from tillroll.store import CassetteWriter
 
 DAY = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)

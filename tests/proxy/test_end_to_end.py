@@ -12,7 +12,7 @@ import ssl
 
 import pytest
 
-from tillroll.pos_day import Client, run_pos_day
+from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.proxy_process import recording_proxy
 from tillroll.sandbox import FakeClock, credentials as creds, start_sandbox
 from tillroll.sandbox.tls import server_ssl_context, write_certificates

@@ -5,7 +5,6 @@ disk, and the log holds no traceback."""
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 from pathlib import Path

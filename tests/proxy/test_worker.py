@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.samples import KEY, exchange
 from proxy.worker import CaptureWorker
-from tillroll.policy import DEFAULT_POLICY
+from tillroll.capture import DEFAULT_POLICY
 from tillroll.store import open_cassette
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def test_when_the_proxy_dies_the_worker_still_closes_the_cassette(tmp_path):
         from tests.proxy.test_worker import spot
         from tests.samples import KEY
         from proxy.worker import CaptureWorker
-        from tillroll.policy import DEFAULT_POLICY
+        from tillroll.capture import DEFAULT_POLICY
         w = CaptureWorker({str(tmp_path / "c")!r}, KEY, DEFAULT_POLICY, batch=10)
         for i in range(100):
             w.submit(i, spot(i))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests.samples import redactor
 from tillroll.capture import capture
-from tillroll.match_doc import match_key
-from tillroll.raw import RawExchange
+from tillroll.capture.match_doc import match_key
+from tillroll.capture import RawExchange
 from tillroll.store import CassetteWriter
 
 

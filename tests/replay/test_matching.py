@@ -8,7 +8,7 @@ import pytest
 from tests.samples import exchange, redactor
 from replay.matching import DEFAULT, Matching, MatcherError, compare, register
 from tillroll.capture import capture
-from tillroll.match_doc import match_document, without_pii
+from tillroll.capture.match_doc import match_document, without_pii
 
 
 def doc(raw, r=None):

@@ -28,8 +28,8 @@ from replay.recordings import Recordings, _index
 from replay.replayer import Replayer
 from replay.responses import ResponseReader
 from tests.samples import exchange, redactor
-from tillroll.match_doc import capture_keyed
-from tillroll.redact import PSEUDONYM, Redactor
+from tillroll.capture import capture_keyed
+from tillroll.capture.redact import PSEUDONYM, Redactor
 
 PHONE = st.from_regex(r"\A[2-9][0-9]{9}\Z")
 DASHED = st.from_regex(r"\A[2-9][0-9]{2}-[0-9]{3}-[0-9]{4}\Z")

@@ -6,8 +6,8 @@ import urllib.request
 
 from replay.app import make_app
 from replay.server import ReplayServer, open_replayer
-from tillroll.demo import run_demo
-from tillroll.pos_day import Client, run_pos_day
+from tillroll.demo.run import run_demo
+from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.store import open_cassette
 
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)

@@ -6,7 +6,7 @@ from tests.samples import exchange, redactor
 from replay.matching import Matching
 from replay.recordings import load
 from tillroll.capture import capture
-from tillroll.match_doc import match_key
+from tillroll.capture.match_doc import match_key
 from tillroll.store import CassetteWriter
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import CONTEXT, _version, user_errors
-from ..keys import RedactionKeyError, load_key
-from ..policy import PolicyError, load_policy
+from tillroll.cli import CONTEXT, _version, user_errors
+from tillroll.capture import RedactionKeyError, load_key
+from tillroll.capture import PolicyError, load_policy
 from . import formats
 from .exporter import FORMATS, export_cassette
 from .importer import DEFAULT_MAX_BODY, import_files

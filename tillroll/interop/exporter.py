@@ -17,9 +17,9 @@ from typing import Callable, Iterator
 
 from mitmproxy import io as mitm_io
 
-from ..exchange import Exchange
-from ..store import open_cassette
-from ..stream import iter_exchanges
+from tillroll.store.exchange import Exchange
+from tillroll.store import open_cassette
+from tillroll.store.stream import iter_exchanges
 from . import vcr
 from .har import HAR_VERSION, decoded_bodies, entry_from_exchange
 from .mitm import flow_from_exchange

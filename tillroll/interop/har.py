@@ -1,11 +1,11 @@
 """HAR 1.2 entries <-> tillroll.
 
-Reading: a HAR entry becomes a :class:`~tillroll.raw.RawExchange`, so imported traffic
+Reading: a HAR entry becomes a :class:`~tillroll.capture.raw.RawExchange`, so imported traffic
 goes through the same decoding and redaction as live traffic. HAR holds bodies decoded
 (``content.text``, base64 when ``content.encoding`` says so); they are re-encoded with the
 entry's ``Content-Encoding`` so the raw exchange is as it was on the wire.
 
-Writing: a stored (redacted) :class:`~tillroll.exchange.Exchange` becomes an entry with
+Writing: a stored (redacted) :class:`~tillroll.store.exchange.Exchange` becomes an entry with
 everything HAR has a place for: header order, query, bodies, status, timings; tillroll's
 own findings go in ``_tillroll`` (HAR's custom-field convention). A recording with no
 response (a transport error) is written as Chrome does: status 0 and ``_error``.
@@ -19,9 +19,9 @@ import datetime as dt
 import urllib.parse
 from typing import Any, Iterator
 
-from ..content import UndecodableContent, decode_content, encode_content
-from ..exchange import Exchange, join_body
-from ..raw import RawExchange, RawRequest, RawResponse, header
+from tillroll.capture.content import UndecodableContent, decode_content, encode_content
+from tillroll.store.exchange import Exchange, join_body
+from tillroll.capture import RawExchange, RawRequest, RawResponse, header
 from .json_stream import JsonStream, JsonStreamError, TooDeep
 
 HAR_VERSION = "1.2"

@@ -1,6 +1,6 @@
 """Import HAR and mitmproxy flow files into a cassette.
 
-Every entry goes through :func:`~tillroll.capture.capture`, the recording proxy's own
+Every entry goes through :func:`~tillroll.capture.pipeline.capture`, the recording proxy's own
 decoding and redaction, and gets the match key replay looks it up by. A file is imported
 whole or not at all: its exchanges are written to a staging cassette inside the target
 (invisible to readers) and moved in only when the file has been read to its end. A broken
@@ -20,13 +20,13 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .. import parquet_files as pqf
-from ..capture import DEFAULT_MAX_BODY  # as the recording proxy's tillroll_max_body
-from ..policy import DEFAULT_POLICY, Policy
-from ..raw import RawExchange
-from ..objectstore import is_remote, local_dir, parse
-from ..remote import publish
-from ..store import init_cassette, open_writer
+from tillroll.store import parquet_files as pqf
+from tillroll.capture import DEFAULT_MAX_BODY  # as the recording proxy's tillroll_max_body
+from tillroll.capture import DEFAULT_POLICY, Policy
+from tillroll.capture import RawExchange
+from tillroll.store.objectstore import is_remote, local_dir, parse
+from tillroll.store.remote import publish
+from tillroll.store import init_cassette, open_writer
 from . import formats
 from .har import BrokenEntry, read_har
 from .json_stream import JsonStream, JsonStreamError

@@ -2,7 +2,7 @@
 
 Reading streams flows with mitmproxy's own reader (which migrates older flow-format
 versions) and turns each into a raw exchange with the recording addon's own
-:func:`~tillroll.flows.raw_from_flow`. Writing builds flows with mitmproxy's own classes,
+:func:`~tillroll.capture.flows.raw_from_flow`. Writing builds flows with mitmproxy's own classes,
 so ``mitmproxy -r`` and ``mitmweb -r`` open what tillroll exports.
 """
 
@@ -14,10 +14,10 @@ from typing import BinaryIO, Iterator
 from mitmproxy import connection, exceptions, http, io, version
 from mitmproxy.flow import Error
 
-from ..content import UndecodableContent, encode_content
-from ..exchange import Exchange
-from ..flows import raw_from_flow
-from ..raw import RawExchange
+from tillroll.capture.content import UndecodableContent, encode_content
+from tillroll.store.exchange import Exchange
+from tillroll.capture.flows import raw_from_flow
+from tillroll.capture import RawExchange
 from .har import BrokenEntry
 
 FLOW_FORMAT = version.FLOW_FORMAT_VERSION

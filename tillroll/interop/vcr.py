@@ -16,8 +16,8 @@ from typing import IO, Iterable
 
 import yaml
 
-from ..exchange import Exchange
-from ..redact import PREFIX
+from tillroll.store.exchange import Exchange
+from tillroll.capture import PREFIX
 from .har import url_of
 
 VCR_FORMAT = 1

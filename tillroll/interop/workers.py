@@ -1,6 +1,6 @@
 """Capture imported entries on every core.
 
-Decoding and redaction (:func:`~tillroll.capture.capture`) is most of an import's cost and
+Decoding and redaction (:func:`~tillroll.capture.pipeline.capture`) is most of an import's cost and
 runs one entry at a time in Python, so a big file is spread over worker processes: the
 parent reads the file and hands out batches of raw exchanges through a bounded queue
 (memory stays bounded however big the file), and each worker captures its batches and
@@ -15,12 +15,12 @@ import queue
 from pathlib import Path
 from typing import Iterable
 
-from ..capture import DEFAULT_MAX_BODY
-from ..match_doc import capture_keyed
-from ..policy import Policy
-from ..raw import RawExchange
-from ..redact import Redactor
-from ..store import CassetteError, CassetteWriter
+from tillroll.capture import DEFAULT_MAX_BODY
+from tillroll.capture import capture_keyed
+from tillroll.capture import Policy
+from tillroll.capture import RawExchange
+from tillroll.capture import Redactor
+from tillroll.store import CassetteError, CassetteWriter
 
 BATCH = 256
 Skipped = list[tuple[int, str]]

@@ -18,7 +18,7 @@ Credentials (constants in :mod:`tillroll.sandbox.credentials`, also at ``GET /__
 
 Use::
 
-    from tillroll.sandbox import FakeClock, make_app, start_sandbox
+    from . import FakeClock, make_app, start_sandbox
 
     with start_sandbox(clock=FakeClock("2024-05-01T12:00:00Z")) as url:
         ...  # url is e.g. http://127.0.0.1:54321

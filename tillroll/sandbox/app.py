@@ -18,7 +18,11 @@ import json
 
 from aiohttp import web
 
-from . import credentials, spoonity, spot, spoton, xgl
+from . import credentials
+from . import spoonity
+from . import spot
+from . import spoton
+from . import xgl
 from .appkeys import CLOCK, SEED
 from .clock import Clock, FakeClock, format_instant
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import CONTEXT
+from tillroll.cli import CONTEXT
 from . import credentials
 from .server import base_url
 

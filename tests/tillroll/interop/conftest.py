@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tillroll.pos_day import Client, run_pos_day
+from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.proxy_process import recording_proxy
 from tillroll.sandbox.server import start_sandbox
 from tillroll.sandbox.clock import FakeClock

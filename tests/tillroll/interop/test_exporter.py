@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT6
 from tests.canaries import leaks
 from tillroll.cli import main
 from tillroll.interop.importer import import_files
-from tillroll.keys import load_key
+from tillroll.capture import load_key
 from tillroll.proxy_process import mitmdump_executable
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette

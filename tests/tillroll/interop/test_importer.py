@@ -10,10 +10,10 @@ from replay.app import make_app
 from replay.server import ReplayServer, open_replayer
 from tests.canaries import leaks
 from tillroll.interop.importer import import_files
-from tillroll.keys import load_key
+from tillroll.capture import load_key
 from tillroll.sandbox import credentials as creds
 from tillroll.store import open_cassette
-from tests.tillroll.test_remote import s3  # noqa: F401  (the S3 server fixture)
+from tests.tillroll.store.test_remote import s3  # noqa: F401  (the S3 server fixture)
 
 from .conftest import play
 
@@ -113,7 +113,8 @@ def test_a_file_imports_into_a_cassette_on_s3(real_day, s3, tmp_path):
 
 
 def test_an_import_interrupted_half_way_leaves_the_cassette_as_it_was(real_day, tmp_path, monkeypatch):
-    from tillroll.interop import importer, workers
+    from tillroll.interop import importer
+    from tillroll.interop import workers
 
     imported(real_day, real_day.flows, tmp_path / "c")  # what was there before
     before = sorted(p.name for p in (tmp_path / "c").rglob("*.parquet"))

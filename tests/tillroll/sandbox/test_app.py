@@ -88,7 +88,9 @@ def test_the_credentials_are_published(sandbox):
 
 def test_tillroll_sees_the_hidden_failures_as_failures(sandbox):
     """The sandbox exists to show failures inside a 200; tillroll's vendor profiles must call them failed."""
-    from tillroll.vendors import spoonity, spot, xgl
+    from tillroll.capture.vendors import spoonity
+    from tillroll.capture.vendors import spot
+    from tillroll.capture.vendors import xgl
 
     tenant = {"x-company-id": creds.XGL_COMPANY_ID, "x-site-ids": creds.XGL_SITE_IDS}
     cases = [

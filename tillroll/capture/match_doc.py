@@ -1,0 +1,139 @@
+"""What a request is, for replay matching: the match document and the stored match key.
+
+Both sides of a replay go through this one function: a recorded exchange (at record
+time, into the ``match_key`` column) and a live request (captured by the same vendor
+decoding and redaction first). The document holds what identifies a request:
+
+* ``method``, ``host`` (``host:port``), ``operation``;
+* ``path``: the redacted path, with secret segments as ``*``;
+* ``params``: the decoded vendor parameters (so ``Parameters``, ``Params`` and a Base64
+  ``Body`` give the same document), without secrets, dropped values and the vendor's
+  volatile fields;
+* ``query``: the query pairs, sorted (a multiset: order does not matter), without
+  secrets and volatile fields;
+* ``body``: only when there are no parameters: the JSON body the way ``params`` is
+  (without secrets and volatile fields), else a digest of the redacted body.
+
+``host`` (``host:port``) is in the document but not in the stored key: replay ignores
+host and port unless asked (``--match-host``), and a cassette's rows know their host.
+
+Secrets never take part (CI has no real credentials). PII stays as its keyed pseudonym:
+with the same redaction key a live request pseudonymises to the same value;
+:func:`without_pii` removes PII for a replay without that key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from tillroll.store.exchange import Exchange
+
+from . import jsonish
+from .pipeline import DEFAULT_MAX_BODY, capture
+from .policy import Rule, normalise
+from .raw import RawExchange
+from .redact import DROPPED, PREFIX, Redactor
+from .storable import storable
+from .vendors import BY_NAME, GENERIC
+
+# Pseudonyms made by value detectors for secrets (not PII): never matched on.
+_SECRET_LABELS = ("jwt", "bearer", "private-key")
+_UNMATCHED = ("secret", "drop")
+COMPONENTS = ("method", "host", "path", "operation", "params", "query", "body")
+
+
+def match_document(ex: Exchange, redactor: Redactor) -> dict[str, Any]:
+    """The match document of the (redacted) request of *ex*."""
+    profile = BY_NAME.get(ex.vendor or "", GENERIC)
+    rule_for = redactor.start(profile.rule).rule_for
+    volatile = profile.volatile
+    params = None
+    if ex.params_json:
+        try:
+            params = _clean(json.loads(ex.params_json), rule_for, volatile)
+        except ValueError:
+            params = None
+    body = None
+    if params is None:
+        body = _body(ex.request_body_text, ex.request_body_bytes, rule_for, volatile)
+    query = sorted(
+        [k, v] for k, v in parse_qsl(ex.query or "", keep_blank_values=True)
+        if not _skipped(k, rule_for, volatile) and not _secret_value(v)
+    )
+    return {
+        "method": ex.method,
+        "host": f"{ex.host}:{ex.port}",
+        "path": "/".join("*" if _secret_value(seg) else seg for seg in (ex.path or "").split("/")),
+        "operation": ex.operation,
+        "params": params,
+        "query": query,
+        "body": body,
+    }
+
+
+STORED = tuple(c for c in COMPONENTS if c != "host")
+
+
+def key_text(doc: dict[str, Any], components: tuple[str, ...] = STORED) -> str:
+    """The canonical text of *doc* restricted to *components* (by default what is stored
+    as ``match_key``: everything but the host)."""
+    return storable(json.dumps({c: doc.get(c) for c in components}, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False))
+
+
+def match_key(ex: Exchange, redactor: Redactor) -> str:
+    return key_text(match_document(ex, redactor))
+
+
+def capture_keyed(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY) -> Exchange:
+    """What every writer stores for *raw* (the recording proxy, an import): the captured,
+    redacted exchange with the match key replay looks it up by."""
+    ex = capture(raw, redactor, max_body=max_body)
+    ex.match_key = match_key(ex, redactor)
+    return ex
+
+
+def _body(text: str | None, raw: bytes | None, rule_for, volatile) -> Any:
+    if text is not None and text.lstrip()[:1] in ("{", "["):
+        try:
+            return _clean(jsonish.loads(text), rule_for, volatile)
+        except ValueError:
+            pass
+    data = text.encode("utf-8") if text is not None else raw
+    return f"sha256:{hashlib.sha256(data).hexdigest()[:32]}" if data else None
+
+
+def without_pii(value: Any) -> Any:
+    """*value* with every pseudonym (what is left of PII after :func:`match_document`) removed."""
+    if isinstance(value, dict):
+        return {k: without_pii(v) for k, v in value.items() if not _pseudonym(v)}
+    if isinstance(value, list):
+        return [without_pii(v) for v in value if not _pseudonym(v)]
+    return value
+
+
+def _clean(value: Any, rule_for: Callable[[str], Rule | None], volatile: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v, rule_for, volatile) for k, v in value.items()
+                if not _skipped(k, rule_for, volatile) and not _secret_value(v)}
+    if isinstance(value, list):
+        return [_clean(v, rule_for, volatile) for v in value if not _secret_value(v)]
+    return value
+
+
+def _skipped(name: str, rule_for: Callable[[str], Rule | None], volatile: frozenset[str]) -> bool:
+    rule = rule_for(name)
+    return (rule is not None and rule.action in _UNMATCHED) or normalise(name) in volatile
+
+
+def _secret_value(value: Any) -> bool:
+    if type(value) is not str or not value.startswith(PREFIX):
+        return False
+    return value == DROPPED or value.split(":", 2)[1] in _SECRET_LABELS
+
+
+def _pseudonym(value: Any) -> bool:
+    return type(value) is str and value.startswith(PREFIX)

@@ -1,0 +1,458 @@
+"""Redaction: keep every secret off disk, keep the traffic useful.
+
+A :class:`Redactor` holds the key and the policy. :meth:`Redactor.start` opens a
+:class:`Pass` for one exchange; the pass redacts headers, query, form, JSON at any depth,
+free text and Base64-wrapped JSON, and records every redaction as ``(where, rule)`` —
+never the value. Secrets become keyed pseudonyms (``tillroll:securityid:3f9a1c2b4d5e``),
+the same secret always the same pseudonym, so joins and replay matching still work;
+passwords, CVV and PIN data are dropped; card numbers keep their last four digits.
+
+Fail closed: every value the pass redacted is remembered, and :meth:`Pass.sweep` removes
+any other occurrence of it from any text that is about to be stored.
+
+This is the recording hot path: rules are resolved once per field name and profile,
+location strings are built only when something is redacted, and the forms a remembered
+value can take are computed once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from typing import Any, Callable
+from urllib.parse import quote_plus, unquote_plus
+
+from . import jsonish
+from .detectors import MIN_LENGTH, maybe_secret, scan
+from .keys import key_id
+from .policy import (
+    DEFAULT_POLICY,
+    PERSON_CONTAINERS,
+    Policy,
+    Rule,
+    contextual_rule,
+    generic_rule,
+    normalise,
+)
+from .sweep import Sweep
+
+DROPPED = "tillroll:dropped"
+PREFIX = "tillroll:"
+_NO_RULE = Rule("keep", "", "none")  # cache marker for "no rule applies"
+
+RuleLookup = Callable[[str], "Rule | None"]
+
+
+class Redactor:
+    """Pseudonymises values under a key; opens a :class:`Pass` per exchange."""
+
+    def __init__(self, key: bytes, policy: Policy = DEFAULT_POLICY):
+        self._hmac = hmac.new(key, digestmod=hashlib.sha256)  # copied per value: cheaper than new()
+        self.policy = policy
+        self.key_id = key_id(key)
+        self._rule_caches: dict[Any, dict[str, Rule]] = {}
+
+    def digest(self, value: str) -> str:
+        h = self._hmac.copy()
+        h.update(value.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:12]
+
+    def pseudonym(self, label: str, value: str) -> str:
+        return f"{PREFIX}{label}:{self.digest(value)}"
+
+    def card(self, value: str) -> str:
+        digits = re.sub(r"\D", "", value)
+        return f"{PREFIX}card:{digits[-4:]}:{self.digest(digits)}"
+
+    def start(self, profile_rules: RuleLookup | None = None) -> "Pass":
+        cache = self._rule_caches.setdefault(profile_rules, {})
+        return Pass(self, profile_rules, cache)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Redactor(key_id={self.key_id!r}, policy={self.policy.name!r})"
+
+
+class Pass:
+    """The redaction of one exchange. Not thread-safe; cheap to create."""
+
+    def __init__(self, redactor: Redactor, profile_rules: RuleLookup | None = None,
+                 rule_cache: dict[str, Rule] | None = None):
+        self.r = redactor
+        self._profile_rules = profile_rules
+        self._rules = rule_cache if rule_cache is not None else {}
+        self.redactions: list[tuple[str, str]] = []
+        self.sweeper = Sweep()
+        self.seen = self.sweeper.seen  # redacted value -> its replacement, for the sweep
+        self.replaced: list[str] = []  # every value replaced, in order (a body's are a slice)
+        self._memo: dict[int, tuple[Any, Any]] = {}  # id(container) -> (container, redacted)
+        self.recording = True
+        self.base64_fields: frozenset[str] = frozenset()
+
+    # -- rules ---------------------------------------------------------------------------
+    def rule_for(self, name: str) -> Rule | None:
+        rule = self._rules.get(name)
+        if rule is None:
+            rule = self._resolve(name) or _NO_RULE
+            self._rules[name] = rule
+        return None if rule is _NO_RULE else rule
+
+    def _resolve(self, name: str) -> Rule | None:
+        norm = normalise(name)
+        rule = self.r.policy.fields.get(norm)
+        if rule is None and self._profile_rules is not None:
+            rule = self._profile_rules(norm)
+        if rule is None:
+            rule = generic_rule(norm)
+        return rule
+
+    def _note(self, where: str, rule: str, value: str, replacement: str) -> None:
+        if self.recording:
+            self.redactions.append((where, rule))
+        self._remember(value, replacement)
+
+    def _remember(self, value: str, replacement: str) -> None:
+        """*value* was replaced: substitute it in its body, sweep it from everything else."""
+        self.replaced.append(value)
+        self.sweeper.remember(value, replacement)
+
+    def _apply(self, rule: Rule, value: Any, where: str) -> Any:
+        """The replacement of *value* under *rule* (records the redaction)."""
+        if rule.action == "keep" or value is None or value == "" or isinstance(value, bool):
+            return value
+        if isinstance(value, (dict, list)):  # a secret name over a structure: redact inside it all
+            return self._all(value, rule, where)
+        text = value if isinstance(value, str) else json.dumps(value)
+        if text.startswith(PREFIX) and (text == DROPPED or PSEUDONYM.fullmatch(text)):
+            return value  # already a pseudonym (a re-recorded cassette); "tillroll:<anything>" is not
+        if rule.action == "drop":
+            out = DROPPED
+        elif rule.action in ("card", "pii") and _looks_like_card(text):
+            out = self.r.card(text)
+        elif rule.action == "card":  # a customer identifier that is not a card: say what it is
+            out = self.r.pseudonym(_identifier_kind(text), text)
+        else:
+            out = self.r.pseudonym(rule.label, text)
+        self._note(where, rule.source, text, out)
+        return out
+
+    def _all(self, value: Any, rule: Rule, where: str) -> Any:
+        if isinstance(value, dict):
+            return {k: self._all(v, rule, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._all(v, rule, f"{where}[{i}]") for i, v in enumerate(value)]
+        return self._apply(rule, value, where)
+
+    # -- values ----------------------------------------------------------------------------
+    def value(self, text: str, where: str) -> str:
+        """*text* with detected secrets (cards, JWTs, bearer tokens, keys, emails) replaced."""
+        if len(text) < MIN_LENGTH or not maybe_secret(text):
+            return text
+        return self._detected(text, where)
+
+    def _detected(self, text: str, where: str) -> str:
+        """:meth:`value` for text that already passed the prefilter (the walk checks inline)."""
+        hits = list(scan(text))
+        if not hits:
+            return text
+        out, last = [], 0
+        for kind, start, end in hits:
+            found = text[start:end]
+            replacement = self.r.card(found) if kind == "card" else self.r.pseudonym(kind, found)
+            out += [text[last:start], replacement]
+            last = end
+            self._note(where, f"detector.{kind}", found, replacement)
+        out.append(text[last:])
+        return "".join(out)
+
+    # -- JSON --------------------------------------------------------------------------------
+    def json(self, obj: Any, where: str, parent: str | None = None) -> Any:
+        """A redacted copy of the JSON value *obj* (the input is not modified; containers
+        with nothing to redact are returned as they are). *parent* is the normalised key
+        of the enclosing object, for contextual rules. A container already redacted in
+        this pass (the parameters are part of the body) is not walked again."""
+        kind = type(obj)
+        if kind is dict or kind is list:
+            memo = self._memo.get(id(obj))
+            if memo is not None and memo[0] is obj:
+                return memo[1]
+            out = self._dict(obj, where, parent) if kind is dict else self._list(obj, where, parent)
+            self._memo[id(obj)] = (obj, out)
+            return out
+        if kind is str:
+            if len(obj) < MIN_LENGTH or not maybe_secret(obj):
+                return obj
+            return self._detected(obj, where)
+        if kind is int and obj > 10**12:
+            text = str(obj)
+            redacted = self.value(text, where)
+            return obj if redacted == text else redacted
+        return obj
+
+    def memoize(self, obj: Any) -> None:
+        """Record that *obj* and everything in it redact to themselves."""
+        stack = [obj]
+        while stack:
+            item = stack.pop()
+            if type(item) is dict:
+                self._memo[id(item)] = (item, item)
+                stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
+            elif type(item) is list:
+                self._memo[id(item)] = (item, item)
+                stack.extend(v for v in item if type(v) is dict or type(v) is list)
+
+    def _dict(self, obj: dict, where: str, parent: str | None) -> dict:
+        out = None
+        rules, base64_fields = self._rules, self.base64_fields
+        for k, v in obj.items():
+            rule = rules.get(k)  # the rule cache, inlined: this loop is the hot path
+            if rule is None:
+                rule = self.rule_for(k) if type(k) is str else None
+            elif rule is _NO_RULE:
+                rule = None
+            if rule is None and parent is not None and type(k) is str and len(k) == 4 and k.lower() == "name":
+                rule = contextual_rule(parent, "name")
+            if rule is not None and rule.action != "keep":
+                new = self._apply(rule, v, f"{where}.{k}")
+            elif type(v) is str:
+                if base64_fields and normalise(k) in base64_fields:
+                    new = self._base64_json(v, f"{where}.{k}")
+                elif len(v) < MIN_LENGTH or not maybe_secret(v):
+                    continue
+                else:
+                    new = self._detected(v, f"{where}.{k}")
+            elif type(v) is dict or type(v) is list:
+                new = self.json(v, f"{where}.{k}", normalise(k))
+            elif type(v) is int and v > 10**12:
+                new = self.json(v, f"{where}.{k}")
+            else:
+                continue
+            if new is not v and new != v:
+                if out is None:
+                    out = dict(obj)
+                out[k] = new
+        return self._keys_redacted(obj if out is None else out, where)
+
+    def _keys_redacted(self, obj: dict, where: str) -> dict:
+        """*obj* with secrets in its keys replaced (a map keyed by email or card number,
+        or a body that a form parser turned into one key)."""
+        if not any(type(k) is str and len(k) >= MIN_LENGTH and maybe_secret(k) for k in obj):
+            return obj
+        return {(self._detected(k, f"{where}.<key>") if type(k) is str and maybe_secret(k) else k): v
+                for k, v in obj.items()}
+
+    def _list(self, obj: list, where: str, parent: str | None) -> list:
+        out = None
+        for i, v in enumerate(obj):
+            t = type(v)
+            if t is str:
+                if len(v) < MIN_LENGTH or not maybe_secret(v):
+                    continue
+                new = self._detected(v, f"{where}[{i}]")
+            elif t is dict or t is list or t is int:
+                new = self.json(v, f"{where}[{i}]", parent)
+            else:
+                continue
+            if new is not v and new != v:
+                if out is None:
+                    out = list(obj)
+                out[i] = new
+        return obj if out is None else out
+
+    def json_needs_walk(self, text: str) -> bool:
+        """False when the JSON *text* provably holds nothing to redact: no key any rule
+        names, no Base64 member, no person's ``name``, nothing a detector could match.
+        A few C-level scans instead of a walk of every node (the common case)."""
+        if maybe_secret(text) or "\\u" in text or '\\"' in text:
+            return True  # a detector candidate, or keys spelled with escapes we cannot read
+        keys = set(_JSON_KEY.findall(text))
+        for key in keys:
+            rule = self.rule_for(key)
+            if rule is not None and rule.action != "keep":
+                return True
+        if self.base64_fields and any(normalise(k) in self.base64_fields for k in keys):
+            return True
+        if any(k.lower() == "name" for k in keys) and any(normalise(k) in PERSON_CONTAINERS for k in keys):
+            return True
+        return False
+
+    def _base64_json(self, value: str, where: str) -> str:
+        """Decode a Base64 JSON member (SPOT's legacy ``Body``), redact it, re-encode it."""
+        decoded = decode_base64_json(value)
+        if decoded is None:  # not Base64 JSON after all: treat it as free text
+            return self.text(value, where)
+        redacted = self.json(decoded, f"{where}(base64)")
+        if redacted is decoded or redacted == decoded:
+            return value
+        encoded = base64.b64encode(json.dumps(redacted, separators=(",", ":")).encode()).decode()
+        self._remember(value, encoded)  # the old Base64 holds the secrets: it goes wherever it stands
+        return encoded
+
+    # -- headers, query, form ------------------------------------------------------------------
+    def headers(self, headers: list[tuple[str, str]], where: str) -> list[tuple[str, str]]:
+        out = []
+        for name, value in headers:
+            rule = self.rule_for(name)
+            if rule is not None and rule.action != "keep":
+                out.append((name, self._header_value(name, value, rule, f"{where}.{name.lower()}")))
+            elif "?" in value and name.lower() in _URL_HEADERS:  # a URL: its query is redacted like ours
+                base, _, query = value.partition("?")
+                path = f"{where}.{name.lower()}"
+                out.append((name, f"{self.value(base, path)}?{self.query(query, path)}"))
+            elif len(value) < MIN_LENGTH or not maybe_secret(value):
+                out.append((name, value))
+            else:
+                out.append((name, self._detected(value, f"{where}.{name.lower()}")))
+        return out
+
+    def _header_value(self, name: str, value: str, rule: Rule, where: str) -> str:
+        lname = name.lower()
+        if lname in ("cookie", "set-cookie"):
+            return _cookie(value, lambda v: self._apply(rule, v, where), lname == "set-cookie")
+        if lname in ("authorization", "proxy-authorization") and " " in value:
+            scheme, _, cred = value.partition(" ")
+            return f"{scheme} {self._apply(rule, cred, where)}"
+        return self._apply(rule, value, where)
+
+    def query(self, query: str, where: str) -> str:
+        """The raw query string with secret values replaced; untouched pairs stay byte-identical."""
+        if not query:
+            return query
+        parts = []
+        for piece in query.split("&"):
+            name, eq, raw_value = piece.partition("=")
+            key, value = unquote_plus(name), unquote_plus(raw_value)
+            if not value and key.lstrip()[:1] in ("{", "["):  # curl -G -d '{json}': JSON as a key
+                new_key = self._json_text(key, f"{where}(json)")
+                parts.append(piece if new_key == key else quote_plus(new_key, safe=":"))
+                continue
+            rule = self.rule_for(key)
+            path = f"{where}.{key}"
+            if rule is not None and rule.action != "keep":
+                new = self._apply(rule, value, path)
+            else:
+                new = self.value(value, path)
+            parts.append(piece if new == value else f"{name}{eq or '='}{quote_plus(str(new), safe=':')}")
+        return "&".join(parts)
+
+    def _json_text(self, text: str, where: str) -> str:
+        try:
+            value = jsonish.loads(text)
+        except ValueError:
+            return self.text(text, where)
+        redacted = self.json(value, where)
+        return text if redacted == value else json.dumps(redacted, separators=(",", ":"))
+
+    def form(self, body: str, where: str) -> str:
+        return self.query(body, where)
+
+    # -- free text ---------------------------------------------------------------------------
+    def text(self, text: str, where: str) -> str:
+        """Redact text of unknown syntax: :meth:`named` fields, then detected values."""
+        return self.value(self.named(text, where), where)
+
+    def named(self, text: str, where: str) -> str:
+        """Redact named fields in text of unknown syntax (invalid JSON, XML, logs):
+        ``"key": value``, ``key=value`` and ``<Key>value</Key>`` forms."""
+
+        depth = 0
+
+        def keyed(m: re.Match) -> str:
+            nonlocal depth
+            rule = self.rule_for(m.group("key"))
+            if rule is None or rule.action == "keep":
+                val = m.group("val")
+                if depth < _NESTED_KEYS and ("=" in val or ":" in val):
+                    # "error: password=hunter2": the value swallowed a field of its own
+                    depth += 1
+                    val = _KEYED.sub(keyed, val)
+                    depth -= 1
+                return m.group("lead") + val
+            raw = m.group("val")
+            quote = raw[0] if raw[:1] in "\"'" else ""
+            closed = bool(quote) and len(raw) > 1 and raw[-1] == quote
+            inner = raw[1:-1] if closed else raw[len(quote):]
+            if PSEUDONYM.fullmatch(inner):
+                return m.group()
+            new = self._apply(rule, inner, f"{where}.{m.group('key')}")
+            return f"{m.group('lead')}{quote}{new}{quote if closed else ''}"
+
+        def tagged(m: re.Match) -> str:
+            rule = self.rule_for(m.group("local"))
+            if rule is None or rule.action == "keep" or not m.group("val"):
+                return m.group()
+            new = self._apply(rule, m.group("val"), f"{where}.{m.group('tag')}")
+            return f"<{m.group('tag')}{m.group('attrs')}>{new}</{m.group('tag')}>"
+
+        return _TAGGED.sub(tagged, _KEYED.sub(keyed, text))
+
+    # -- the sweep (tillroll.capture.sweep) ---------------------------------------------------
+    def sweep(self, text: str) -> str:
+        return self.sweeper.sweep(text)
+
+    def sweep_json(self, text: str) -> str:
+        return self.sweeper.sweep_json(text)
+
+    def sweep_needed(self, text: str) -> bool:
+        return self.sweeper.needed(text)
+
+
+def decode_base64_json(value: str) -> Any | None:
+    """The JSON value encoded in *value* (standard or URL-safe Base64), or None."""
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value else None,
+                               validate=True)
+        text = raw.decode("utf-8-sig")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    try:
+        return jsonish.loads(text)
+    except ValueError:
+        return None
+
+
+def _looks_like_card(text: str) -> bool:
+    digits = text.replace(" ", "").replace("-", "")
+    return digits.isdigit() and 12 <= len(digits) <= 19
+
+
+def _identifier_kind(text: str) -> str:
+    if "@" in text:
+        return "email"
+    if re.fullmatch(r"\+?[\d ().-]{7,}", text):
+        return "phone"
+    return "id"
+
+
+def _cookie(value: str, replace: Callable[[str], str], set_cookie: bool) -> str:
+    if set_cookie:  # "name=value; Path=/; HttpOnly": only the first pair is the secret
+        first, sep, attrs = value.partition(";")
+        name, eq, val = first.partition("=")
+        return f"{name}{eq}{replace(val) if eq else replace(name)}{sep}{attrs}"
+    pairs = []
+    for pair in value.split(";"):
+        name, eq, val = pair.partition("=")
+        pairs.append(f"{name}{eq}{replace(val)}" if eq else replace(pair.strip()))
+    return ";".join(pairs)
+
+
+_URL_HEADERS = frozenset({"referer", "location", "content-location", "refresh", "link", "origin"})
+# A quoted value may span raw line breaks (invalid JSON does that); unquoted ends at a separator.
+_NESTED_KEYS = 8  # how deep named() looks into a value for another key=value (bounded: no recursion limit)
+_KEYED = re.compile(
+    # a key's closing quote is optional ("password": after a value that used up its opening
+    # quote); a quoted value left open stops at the line's end (it must not swallow the
+    # fields after it: 'UserName="x&password=…')
+    r"""(?P<lead>(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)["']?\s*[:=]\s*)"""
+    r"""(?P<val>"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}<\]"']+)"""
+)
+# Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
+# token cannot contain a bare quote, so this never starts inside a string value.
+_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
+PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")  # what _apply and value() write
+# XML elements, namespace prefix allowed (<a:Password>); the rule is the local name's.
+_TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\w.-]{0,63}))"
+                     r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")

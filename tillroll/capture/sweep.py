@@ -1,0 +1,117 @@
+"""The sweep: fail closed. Every value a redaction pass replaced somewhere in an exchange
+is removed from every other text of it about to be stored, in every form it can take
+there (as is, JSON-escaped, URL-encoded, with its line breaks spelt either way)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+from urllib.parse import quote_plus
+
+_MIN_SWEEP = 6  # shorter remembered values are not swept from free text (too many false hits)
+
+
+class Sweep:
+    """The values one pass replaced, and their removal from other texts."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}  # redacted value -> its replacement
+        self._forms: list[tuple[str | re.Pattern, str]] | None = None
+
+    def remember(self, value: str, replacement: str) -> None:
+        if value not in self.seen:
+            self.seen[value] = replacement
+            self._forms = None
+
+    def forms(self) -> list[tuple[str | re.Pattern, str]]:
+        """Every form a remembered value takes in stored text (a string, or a pattern for
+        values with line breaks, which invalid JSON spells either way), with its
+        replacement, longest first: a street line must not be replaced inside the full
+        address before the full address itself is."""
+        if self._forms is None:
+            forms: dict[str | re.Pattern, tuple[int, str]] = {}
+            for value, replacement in self.seen.items():
+                if len(value) < _MIN_SWEEP:
+                    continue
+                for form in (value, *_encodings(value)):
+                    forms.setdefault(form, (len(form), replacement))
+                if "\n" in value:
+                    forms.setdefault(_any_newline(value), (len(value), replacement))
+            ordered = sorted(forms.items(), key=lambda kv: kv[1][0], reverse=True)
+            self._forms = [(form, replacement) for form, (_, replacement) in ordered]
+        return self._forms
+
+    def sweep(self, text: str) -> str:
+        """Remove every other occurrence of an already-redacted value from *text*, where
+        it stands as a value of its own: a last name "Customer" is not a part of the
+        operation "GetCustomer" (nor of a product called "CustomerCare")."""
+        for form, replacement in self.forms():
+            if type(form) is str:
+                if form in text:
+                    text = _word(form).sub(lambda _m, r=replacement: r, text)
+            else:
+                text = form.sub(lambda _m, r=replacement: r, text)
+        return text
+
+    def sweep_json(self, text: str) -> str:
+        """:meth:`sweep` for a JSON text that stays valid JSON: a remembered value that
+        stands in it as a number (a phone number sent as ``1111111111``) becomes a string
+        pseudonym, not a bare word."""
+        swept = self.sweep(text)
+        if swept == text:
+            return text
+        try:
+            json.loads(swept)
+            return swept
+        except ValueError:
+            pass
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return swept  # it was not strict JSON either: swept as text
+        return json.dumps(self._swept_value(value), ensure_ascii=False)
+
+    def _swept_value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.sweep(value)
+        if kind is dict:
+            return {(self.sweep(k) if type(k) is str else k): self._swept_value(v) for k, v in value.items()}
+        if kind is list:
+            return [self._swept_value(v) for v in value]
+        if kind is int or kind is float:
+            text = json.dumps(value)
+            swept = self.sweep(text)
+            return value if swept == text else swept
+        return value
+
+    def needed(self, text: str) -> bool:
+        """Whether :meth:`sweep` would change *text*."""
+        return any((form in text) if type(form) is str else form.search(text) is not None
+                   for form, _ in self.forms())
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def _encodings(value: str) -> set[str]:
+    """Other forms a value takes in stored text: JSON-escaped, URL-encoded."""
+    if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
+        return set()
+    forms = {json.dumps(value)[1:-1], quote_plus(value), quote_plus(value, safe="")}
+    return {f for f in forms if f}
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(form: str) -> re.Pattern:
+    """*form* not glued to letters or digits on a side where it starts or ends with one."""
+    head = r"(?<![A-Za-z0-9])" if form[:1].isalnum() else ""
+    tail = r"(?![A-Za-z0-9])" if form[-1:].isalnum() else ""
+    return re.compile(head + re.escape(form) + tail)
+
+
+def _any_newline(value: str) -> re.Pattern:
+    escaped = json.dumps(value)[1:-1]
+    return re.compile(re.escape(escaped).replace(re.escape("\\n"), r"(?:\\n|\n)"))

@@ -1,0 +1,114 @@
+"""What a vendor profile is: recognition, decoding, rules, volatile fields, outcome.
+
+A profile works on a :class:`RequestView` (the request already parsed: query pairs,
+JSON body, form) and never on secrets in clear beyond the call: it returns what it
+understood, and redaction happens afterwards on everything, including its output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from ..jsonish import NOT_JSON  # the one sentinel for "the body is not JSON"
+from ..policy import Rule, rules
+
+
+@dataclasses.dataclass(slots=True)
+class RequestView:
+    method: str
+    host: str
+    path: str  # decoded path without the query
+    query: list[tuple[str, str]]  # decoded pairs, in order, duplicates kept
+    headers: list[tuple[str, str]]
+    content_type: str | None
+    json: Any = NOT_JSON  # the parsed JSON body (strictly or leniently parsed)
+    text: str | None = None  # the body as text, when it is text
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def query_value(self, name: str) -> str | None:
+        return next((v for k, v in self.query if k == name), None)
+
+    def json_object(self) -> dict | None:
+        return self.json if isinstance(self.json, dict) else None
+
+
+@dataclasses.dataclass(slots=True)
+class VendorView:
+    """What a profile understood of a request."""
+
+    api: str | None = None
+    operation: str | None = None
+    params: Any = None  # JSON-able, before redaction
+    params_encoding: str | None = None  # Parameters, Params, Body, query, json, outHTTP, xml, form
+    path_template: str | None = None
+
+
+class Profile:
+    """The base profile; subclasses override what their vendor documents."""
+
+    name = "generic"
+    docs = ""  # the vendor documentation this profile follows
+    #: field rules by normalised name (secret / pii / drop / card / keep)
+    field_rules: dict[str, Rule] = {}
+    #: normalised names of fields that never take part in replay matching
+    volatile: frozenset[str] = frozenset()
+    #: normalised names of members holding Base64-encoded JSON (SPOT's legacy ``Body``)
+    base64_json_fields: frozenset[str] = frozenset()
+
+    def recognise(self, req: RequestView) -> int:
+        """How sure this profile is that *req* is its vendor's, 0 (no) to 100."""
+        return 0
+
+    def decode(self, req: RequestView) -> VendorView:
+        raise NotImplementedError
+
+    def outcome(self, status: int | None, body: Any, error: str | None) -> tuple[str, str | None]:
+        """``(ok|failed|error, message)`` from the status and the parsed response body."""
+        return http_outcome(status, body, error)
+
+    def rule(self, norm: str) -> Rule | None:
+        return self.field_rules.get(norm)
+
+
+def http_outcome(status: int | None, body: Any, error: str | None) -> tuple[str, str | None]:
+    if status is None:
+        return "error", error or "no response"
+    if status >= 400:
+        return "error", message_of(body) or f"HTTP {status}"
+    return "ok", None
+
+
+def message_of(body: Any) -> str | None:
+    """A human error message from a parsed error body, if it has an obvious one."""
+    if isinstance(body, dict):
+        for key in ("Message", "message", "error_description", "detail", "error", "errors"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:500]
+            if isinstance(value, dict):
+                inner = message_of(value)
+                if inner:
+                    return inner
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                return "; ".join(value)[:500]
+    return None
+
+
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{12,}|(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{16,})$"
+)
+
+
+def generic_template(path: str) -> str:
+    """``/v1/orders/12345/items`` -> ``/v1/orders/{id}/items``."""
+    return "/".join("{id}" if _ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
+
+
+__all__ = ["NOT_JSON", "Profile", "RequestView", "VendorView", "generic_template", "http_outcome",
+           "message_of", "rules"]

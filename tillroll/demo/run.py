@@ -1,0 +1,66 @@
+"""The demo: a POS day through the recording proxy to the vendor sandbox, then what was recorded.
+
+Starts the sandbox (its clock movable, so a SPOT session can idle past 20 minutes), a real
+``mitmdump`` with the tillroll addon as a reverse proxy in front of it, drives the scripted
+POS day through the proxy, stops the proxy (which flushes the cassette) and reads the
+cassette back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from tillroll.proxy_process import recording_proxy
+from tillroll.sandbox import FakeClock, start_sandbox
+from tillroll.store import open_cassette
+from tillroll.store.summary import Summary, summarize
+
+from .pos_day import Client, run_pos_day
+
+NEXT_STEPS = """
+Next, try (after `. .venv/bin/activate`, or prefix the commands with .venv/bin/):
+  tillroll info {cassette}
+  tillroll report errors {cassette}          # also usage, latency, sessions, coverage, schema
+  tillroll check {cassette}                  # the vendors' documented rules
+  tillroll query "SELECT operation, count(*) FROM exchanges GROUP BY ALL" {cassette}
+  tillroll replay {cassette} --port 8080     # serve it back, deterministically
+  tillroll export {cassette} demo.har --format har   # for Chrome DevTools; also mitm, vcr
+  tillroll record cassettes/live --mode reverse:https://api.mydrycleaner.com@8081
+  tillroll sandbox      # the vendor APIs on http://127.0.0.1:8700, to point a POS at
+"""
+
+DEMO_CLOCK_BEHIND = dt.timedelta(minutes=30)
+
+
+@dataclasses.dataclass
+class DemoResult:
+    summary: Summary
+    calls: int
+    proxy_summary: str
+    hidden_failures: list[str]  # "vendor operation: message" of failures inside HTTP 2xx
+
+
+def run_demo(cassette: Path, *, key_file: Path | None = None, start: dt.datetime | None = None) -> DemoResult:
+    """Record a POS day into a fresh *cassette*; return what it holds. The sandbox's
+    clock starts at *start*, which decides the vendor data it serves. By default it is half an
+    hour ago: the POS day moves the sandbox's clock 21 minutes on (to let a SPOT session
+    expire) while the proxy stamps exchanges with the real time, and SpotOn windows computed
+    from a clock ahead of the real one would end "in the future" for ``tillroll check``."""
+    if cassette.exists():
+        shutil.rmtree(cassette)
+    clock = FakeClock(start or dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - DEMO_CLOCK_BEHIND)
+    with tempfile.TemporaryDirectory(prefix="tillroll-demo-") as work, start_sandbox(clock=clock) as upstream:
+        with recording_proxy(cassette, [f"reverse:{upstream}"], workdir=Path(work), key_file=key_file) as proxy:
+            calls = run_pos_day(Client(f"http://127.0.0.1:{proxy.ports[0]}"), advance_clock=clock.advance,
+                                now=clock.now)
+    opened = open_cassette(cassette)
+    table = opened.read_table(["vendor", "operation", "outcome", "outcome_message", "status"])
+    hidden = table.filter(pc.and_(pc.equal(table["outcome"], "failed"), pc.less(table["status"], 300)))
+    failures = [f"{r['vendor']} {r['operation']}: {r['outcome_message']}" for r in hidden.to_pylist()]
+    return DemoResult(summarize(opened), len(calls), proxy.summary, failures)

@@ -1,0 +1,13 @@
+"""The cassette store: exchange records in crash-safe segments and Parquet files, read in
+recorded order, compacted, on this machine or on object storage. See ARCHITECTURE.md.
+
+The public surface is re-exported here; the modules behind it are the store's own.
+"""
+
+from .cassette import Cassette, Source, dedupe, in_order
+from .layout import MANIFEST, ORDER, WAL, CassetteError, CassetteFull, init_cassette
+from .locations import open_cassette, open_writer
+from .writer import CassetteWriter
+
+__all__ = ["MANIFEST", "ORDER", "WAL", "Cassette", "CassetteError", "CassetteFull", "CassetteWriter", "Source",
+           "dedupe", "in_order", "init_cassette", "open_cassette", "open_writer"]
