@@ -5,25 +5,41 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test bench fuzz clean
+.PHONY: demo test bench fuzz asan clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall when pyproject.toml changes (the stamp is older than it).
-$(VENV)/.installed-run: pyproject.toml | $(PY)
+$(VENV)/.installed-run: pyproject.toml setup.py tillroll/capture/_native.pyx | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@$(PY) -c "from tillroll.capture import native; print('tillroll:', native.describe())"
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
+$(VENV)/.installed-test: pyproject.toml setup.py tillroll/capture/_native.pyx | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(PY) -c "from tillroll.capture import native; print('tillroll:', native.describe())"
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
 	$(VENV)/bin/tillroll demo
 
+# The whole suite on the compiled capture path (when built), then the capture, redaction,
+# canary and property tests once more on the pure path, the oracle.
+PURE_PATH_TESTS = tests/tillroll/capture tests/replay/test_pseudonym_matching.py tests/replay/test_matching.py
+
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+	TILLROLL_NO_EXTENSIONS=1 $(PY) -m pytest -q -p no:nbmake -o addopts=-ra $(PURE_PATH_TESTS)
+
+# The capture tests with the compiled path built under AddressSanitizer, then rebuilt normally.
+asan: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet --disable-pip-version-check 'Cython>=3.0'
+	CFLAGS="-fsanitize=address -fno-omit-frame-pointer -O1" LDFLAGS="-fsanitize=address" \
+	  $(PY) setup.py --quiet build_ext --inplace --force
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
+	  $(PY) -m pytest -q -p no:nbmake -o addopts=-ra tests/tillroll/capture; status=$$?; \
+	  $(PY) setup.py --quiet build_ext --inplace --force; exit $$status
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_store_write.py

@@ -12,6 +12,7 @@ from importlib import metadata
 
 import click
 
+from tillroll.capture import native
 from tillroll.store import CassetteError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -42,7 +43,8 @@ def _version() -> str:
 
 
 @click.group(cls=EntryPointGroup, context_settings=CONTEXT)
-@click.version_option(_version(), "--version", prog_name="tillroll")
+@click.version_option(_version(), "--version", prog_name="tillroll",
+                      message=f"%(prog)s, version %(version)s\n{native.describe()}")
 def main() -> None:
     """tillroll records, replays and analyses the HTTP traffic between a POS and its
     vendor APIs (SPOT, SpotOn, Xenial XGL, Spoonity).

@@ -1,6 +1,7 @@
 """The command line: every command documented, clear errors, real cassettes."""
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -33,6 +34,18 @@ def test_version_and_short_help():
     runner = CliRunner()
     assert runner.invoke(main, ["--version"]).output.startswith("tillroll, version ")
     assert "Commands:" in runner.invoke(main, ["-h"]).output
+
+
+def test_version_says_which_capture_path_runs():
+    import os
+    import subprocess
+    import sys
+
+    def version(**env):
+        return subprocess.run([str(Path(sys.executable).parent / "tillroll"), "--version"], capture_output=True, text=True,
+                              env={**os.environ, **env}, timeout=60).stdout
+    assert "capture: pure Python (TILLROLL_NO_EXTENSIONS is set)" in version(TILLROLL_NO_EXTENSIONS="1")
+    assert "capture: " in version()
 
 
 def test_info_describes_a_cassette(tmp_path):

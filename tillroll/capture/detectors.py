@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from . import native
+
 # Ordered by priority: an earlier kind wins when spans overlap.
 _PATTERNS = [
     ("private-key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
@@ -25,7 +27,7 @@ _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
 
 
-def maybe_secret(text: str) -> bool:
+def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when built
     """A cheap test that :func:`find_secrets` may find something: C-level substring
     tests only (Python's backtracking regexes cost 100+ µs on a 3 KB body here).
     A card needs 13+ digits once spaces and dashes are dropped; a date or a phone does not."""
@@ -84,3 +86,9 @@ def is_card_number(text: str) -> bool:
 
 def has_secret(text: str) -> bool:
     return next(find_secrets(text), None) is not None
+
+
+pure_maybe_secret = maybe_secret  # the oracle, and the compiled path's fallback for non-ASCII text
+if native.ext is not None:
+    native.ext.configure_detectors(pure_maybe_secret)
+    maybe_secret = native.ext.maybe_secret  # noqa: F811

@@ -20,6 +20,8 @@ import math
 import re
 from typing import Any
 
+from . import native
+
 NOT_JSON = object()
 MAX_DEPTH = 100  # nesting levels; real vendor bodies use about ten
 _STRING_OR_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.S)
@@ -133,3 +135,17 @@ def _drop_trailing_commas(text: str) -> str:
 
 def _looks_scalar(text: str) -> bool:
     return text in ("true", "false", "null") or bool(re.fullmatch(r"-?\d+(\.\d+)?([eE][+-]?\d+)?", text))
+
+
+_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
+
+
+def json_keys(text: str) -> list[str]:
+    """The object keys of the JSON *text* spelt without escapes, in order (a scan, not a
+    parse: a key spelt with an escape is not found; callers check for escapes first)."""
+    return _JSON_KEY.findall(text)
+
+
+pure_json_keys = json_keys
+if native.ext is not None:
+    json_keys = native.ext.json_keys  # noqa: F811

@@ -167,11 +167,10 @@ def _may_repeat_keys(text: str) -> bool:
     the key pattern start inside a string; anything else says "maybe"."""
     if "\\" in text or _COLON_STRING.search(text):
         return True
-    keys = _JSON_KEY.findall(text)
+    keys = jsonish.json_keys(text)
     return len(keys) != len(set(keys))
 
 
-_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
 _COLON_STRING = re.compile(r'[,:\[{]\s*"\s*:')
 
 

@@ -26,8 +26,9 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote_plus, unquote_plus
 
-from . import jsonish
+from . import jsonish, native
 from .detectors import MIN_LENGTH, maybe_secret, scan
+from .jsonish import json_keys
 from .keys import key_id
 from .policy import (
     DEFAULT_POLICY,
@@ -241,6 +242,9 @@ class Pass:
         or a body that a form parser turned into one key)."""
         if not any(type(k) is str and len(k) >= MIN_LENGTH and maybe_secret(k) for k in obj):
             return obj
+        return self._keys_rewritten(obj, where)
+
+    def _keys_rewritten(self, obj: dict, where: str) -> dict:
         return {(self._detected(k, f"{where}.<key>") if type(k) is str and maybe_secret(k) else k): v
                 for k, v in obj.items()}
 
@@ -268,7 +272,7 @@ class Pass:
         A few C-level scans instead of a walk of every node (the common case)."""
         if maybe_secret(text) or "\\u" in text or '\\"' in text:
             return True  # a detector candidate, or keys spelled with escapes we cannot read
-        keys = set(_JSON_KEY.findall(text))
+        keys = set(json_keys(text))
         for key in keys:
             rule = self.rule_for(key)
             if rule is not None and rule.action != "keep":
@@ -451,8 +455,14 @@ _KEYED = re.compile(
 )
 # Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
 # token cannot contain a bare quote, so this never starts inside a string value.
-_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
 PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")  # what _apply and value() write
 # XML elements, namespace prefix allowed (<a:Password>); the rule is the local name's.
 _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\w.-]{0,63}))"
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
+
+
+pure_walk = (Pass._dict, Pass._list)  # the oracle of the compiled walk
+if native.ext is not None:  # the walk, compiled; its rare branches call the methods above
+    native.ext.configure_walk(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
+    Pass._dict = native.ext.redact_dict
+    Pass._list = native.ext.redact_list

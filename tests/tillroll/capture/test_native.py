@@ -1,0 +1,139 @@
+"""The compiled capture path (tillroll.capture._native) against its oracle, the pure one:
+the same answers for every string, and byte-identical stored records for every exchange.
+
+Skipped, and reported, when the extension is not built or TILLROLL_NO_EXTENSIONS is set
+(``make test`` runs the capture tests once more that way: see the Makefile)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.canaries import leaks
+from tests.replay.test_pseudonym_matching import exchanges as vendor_exchanges
+from tests.samples import exchange, redactor
+from tests.tillroll.capture.test_canaries import document_with_canary, fresh_canaries, planted
+from tests.tillroll.capture.test_pipeline_fuzz import hostile_exchanges
+from tillroll.capture import capture_keyed, detectors, jsonish, native, redact
+from tillroll.store.exchange import to_record_batch
+
+pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
+
+
+@contextlib.contextmanager
+def pure_path():
+    """Every binding the compiled path replaced, pointed back at the pure functions."""
+    pure_dict, pure_list = redact.pure_walk
+    bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
+                (redact, "maybe_secret", detectors.pure_maybe_secret),
+                (jsonish, "json_keys", jsonish.pure_json_keys), (redact, "json_keys", jsonish.pure_json_keys),
+                (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
+    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
+    for obj, name, value in bindings:
+        setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
+
+
+def stored(raw) -> list:
+    """Every column of the record *raw* is stored as, and its bodies' bytes."""
+    ex = capture_keyed(raw, redactor())
+    return [to_record_batch([ex]).to_pylist(), ex.request_body, ex.response_body]
+
+
+def both_paths(raw) -> tuple[list, list]:
+    native_record = stored(raw)
+    with pure_path():
+        assert redact.Pass._dict is redact.pure_walk[0] and redact.maybe_secret is detectors.pure_maybe_secret
+        pure_record = stored(raw)
+    return native_record, pure_record
+
+
+def test_the_compiled_path_is_the_one_that_runs():
+    assert redact.Pass._dict is native.ext.redact_dict and detectors.maybe_secret is native.ext.maybe_secret
+    assert "native" in native.describe()
+
+
+# -- the primitives, string by string ------------------------------------------------------------
+
+SHAPED = st.text(alphabet=string.digits + " -@.eyJbBtTokenaricsEYR" + "\u212a\u0130é", max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(st.text(), SHAPED, st.text(alphabet=string.printable)))
+def test_maybe_secret_answers_as_the_pure_one(text):
+    assert native.ext.maybe_secret(text) == detectors.pure_maybe_secret(text)
+
+
+JSONISH = st.text(alphabet='"\\: \t\n\u2003{}[],ab1', max_size=60)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(JSONISH, st.text()))
+def test_json_keys_finds_what_the_regex_finds(text):
+    assert native.ext.json_keys(text) == jsonish.pure_json_keys(text)
+
+
+# -- whole exchanges: byte-identical records -------------------------------------------------------
+
+def test_the_canary_exchanges_store_the_same_bytes_and_no_canary():
+    canaries = fresh_canaries()
+    for raw in planted(canaries):
+        native_record, pure_record = both_paths(raw)
+        assert native_record == pure_record
+        assert leaks(json.dumps(native_record, default=repr).encode(), canaries) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=hostile_exchanges())
+def test_hostile_exchanges_store_the_same_bytes(case):
+    raw, _ = case
+    native_record, pure_record = both_paths(raw)
+    assert native_record == pure_record
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=vendor_exchanges())
+def test_vendor_exchanges_store_the_same_bytes(case):
+    raw, _, _ = case
+    native_record, pure_record = both_paths(raw)
+    assert native_record == pure_record
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+              st.sampled_from(["4111 1111 1111 1111", "bob@example.com", "Bearer abcdefghijklmnopq", "{\"a\": 1}",
+                               "\u212aelvin token xxxxxxxxx", "1111111111"])),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(["name", "Name", "customer", "password", "email", "note", "Body", "card",
+                                         "id", "x\u212a", "bob@example.com", "items", "SessionID"]) | st.text(max_size=8),
+                        children, max_size=4)),
+    max_leaves=25)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=json_values, shape=st.sampled_from(["json", "escaped", "base64-body", "in-string"]),
+       depth_doc=document_with_canary())
+def test_random_json_at_any_depth_stores_the_same_bytes(doc, shape, depth_doc):
+    if shape == "escaped":
+        text = json.dumps(doc, ensure_ascii=True)
+    elif shape == "base64-body":
+        text = json.dumps({"RequestType": "GetCustomer", "Body": base64.b64encode(json.dumps(doc).encode()).decode()})
+    elif shape == "in-string":
+        text = json.dumps({"address": json.dumps(doc), "deep": depth_doc[0]})
+    else:
+        text = json.dumps(doc, ensure_ascii=False)
+    raw = exchange("POST", "api.mydrycleaner.com", "/q", body=text.encode("utf-8", "surrogatepass"),
+                   response=json.dumps({"echo": doc}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    native_record, pure_record = both_paths(raw)
+    assert native_record == pure_record

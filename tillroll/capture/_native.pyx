@@ -1,0 +1,190 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The capture hot path, compiled: the same behaviour as the pure-Python functions it
+accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them instead).
+
+* :func:`maybe_secret`: :func:`tillroll.capture.detectors.maybe_secret` in one pass over
+  the characters (the pure one makes up to five C-level scans and a UTF-8 copy).
+* :func:`json_keys`: ``re.compile(r'"([^"\\\\]*)"\\s*:').findall(text)``, exactly.
+* :func:`redact_dict` / :func:`redact_list`: ``Pass._dict`` / ``Pass._list``, the walk
+  over a parsed JSON value; the rare branches (a rule applies, a detector may match, a
+  Base64 member) call back into the pure methods, so the behaviour has one definition.
+
+Non-ASCII text goes to the pure functions where Unicode case rules matter (a Kelvin sign
+lowercases to ``k``), so both paths agree on every string.
+"""
+
+cdef object _pure_maybe_secret = None
+cdef object _NO_RULE = None
+cdef object _contextual_rule = None
+cdef object _normalise = None
+cdef Py_ssize_t _MIN_LENGTH = 6
+cdef object _BIG = 10 ** 12
+
+
+def configure_detectors(pure_maybe_secret):
+    """The pure ``maybe_secret``, for text where Unicode case rules matter."""
+    global _pure_maybe_secret
+    _pure_maybe_secret = pure_maybe_secret
+
+
+def configure_walk(no_rule, contextual_rule, normalise, Py_ssize_t min_length):
+    """The markers and pure functions the compiled walk defers to."""
+    global _NO_RULE, _contextual_rule, _normalise, _MIN_LENGTH
+    _NO_RULE = no_rule
+    _contextual_rule = contextual_rule
+    _normalise = normalise
+    _MIN_LENGTH = min_length
+
+
+cdef inline unsigned int _low(str text, Py_ssize_t i):
+    """The character at *i*, ASCII letters lowercased (callers check the bounds)."""
+    cdef Py_UCS4 c = text[i]
+    cdef unsigned int u = <unsigned int>c
+    return u + 32 if 65 <= u <= 90 else u
+
+
+cdef inline bint _word_at(str text, Py_ssize_t i, Py_ssize_t n, str word):
+    """Whether *word* (lowercase ASCII) stands at *i*, ignoring ASCII case."""
+    cdef Py_ssize_t j, m = len(word)
+    cdef Py_UCS4 w
+    if i + m > n:
+        return False
+    for j in range(m):
+        w = word[j]
+        if _low(text, i + j) != <unsigned int>w:
+            return False
+    return True
+
+
+cdef bint _secret(str text) except -1:
+    cdef Py_ssize_t n = len(text), i, run = 0
+    cdef Py_UCS4 ch
+    cdef unsigned int c
+    if "@" in text:
+        return True
+    if n < 13:
+        return False
+    if not text.isascii():
+        return _pure_maybe_secret(text)
+    for i in range(n):
+        ch = text[i]
+        c = <unsigned int>ch
+        if 48 <= c <= 57:
+            run += 1
+            if run >= 13:
+                return True
+            continue
+        if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
+            if c == 45 and i + 10 <= n and text[i:i + 10] == "-----BEGIN":
+                return True
+            continue
+        run = 0
+        if c == 101 and i + 3 <= n and text[i:i + 3] == "eyJ":  # case-sensitive
+            return True
+        if c == 66 or c == 98:  # b: bearer, basic
+            if _word_at(text, i, n, "bearer") or _word_at(text, i, n, "basic"):
+                return True
+        elif c == 84 or c == 116:  # t: token
+            if _word_at(text, i, n, "token"):
+                return True
+    return False
+
+
+def maybe_secret(str text):
+    return _secret(text)
+
+
+def json_keys(str text):
+    """What ``"([^"\\\\]*)"\\s*:`` finds in *text*, in order."""
+    cdef Py_ssize_t n = len(text), i = 0, j, k
+    cdef Py_UCS4 c
+    cdef list out = []
+    while True:
+        i = text.find('"', i)
+        if i < 0:
+            return out
+        j = i + 1
+        while j < n:
+            c = text[j]
+            if c == 34 or c == 92:
+                break
+            j += 1
+        if j >= n or text[j] == "\\":
+            i += 1
+            continue
+        k = j + 1
+        while k < n and text[k].isspace():
+            k += 1
+        if k < n and text[k] == ":":
+            out.append(text[i + 1:j])
+            i = k + 1
+        else:
+            i += 1
+
+
+def redact_dict(self, dict obj, str where, parent):
+    """``Pass._dict``: a redacted copy of *obj* (itself when nothing changes)."""
+    cdef dict out = None
+    cdef dict rules = self._rules
+    cdef object base64_fields = self.base64_fields
+    cdef bint has_base64 = bool(base64_fields)
+    cdef object rule, new, k, v
+    cdef type tv
+    for k, v in obj.items():
+        rule = rules.get(k)
+        if rule is None:
+            rule = self.rule_for(k) if type(k) is str else None
+        elif rule is _NO_RULE:
+            rule = None
+        if rule is None and parent is not None and type(k) is str and len(<str>k) == 4 and (<str>k).lower() == "name":
+            rule = _contextual_rule(parent, "name")
+        tv = type(v)
+        if rule is not None and rule.action != "keep":
+            new = self._apply(rule, v, f"{where}.{k}")
+        elif tv is str:
+            if has_base64 and _normalise(k) in base64_fields:
+                new = self._base64_json(v, f"{where}.{k}")
+            elif len(<str>v) < _MIN_LENGTH or not _secret(<str>v):
+                continue
+            else:
+                new = self._detected(v, f"{where}.{k}")
+        elif tv is dict or tv is list:
+            new = self.json(v, f"{where}.{k}", _normalise(k))
+        elif tv is int and v > _BIG:
+            new = self.json(v, f"{where}.{k}")
+        else:
+            continue
+        if new is not v and new != v:
+            if out is None:
+                out = dict(obj)
+            out[k] = new
+    if out is None:
+        out = obj
+    for k in out:  # secrets in the keys themselves (a map keyed by email): rare, so pure
+        if type(k) is str and len(<str>k) >= _MIN_LENGTH and _secret(<str>k):
+            return self._keys_rewritten(out, where)
+    return out
+
+
+def redact_list(self, list obj, str where, parent):
+    """``Pass._list``: a redacted copy of *obj* (itself when nothing changes)."""
+    cdef list out = None
+    cdef Py_ssize_t i
+    cdef object v, new
+    cdef type t
+    for i in range(len(obj)):
+        v = obj[i]
+        t = type(v)
+        if t is str:
+            if len(<str>v) < _MIN_LENGTH or not _secret(<str>v):
+                continue
+            new = self._detected(v, f"{where}[{i}]")
+        elif t is dict or t is list or t is int:
+            new = self.json(v, f"{where}[{i}]", parent)
+        else:
+            continue
+        if new is not v and new != v:
+            if out is None:
+                out = list(obj)
+            out[i] = new
+    return obj if out is None else out

@@ -1,0 +1,28 @@
+"""Which implementation of the capture hot path runs: the compiled one
+(:mod:`tillroll.capture._native`, Cython, built at install when a C compiler is there)
+or the pure-Python one it accelerates, which is the oracle and the fallback.
+
+``TILLROLL_NO_EXTENSIONS=1`` runs the pure path even where the extension is built (as
+aiohttp's ``AIOHTTP_NO_EXTENSIONS``). The choice is made once, at import.
+"""
+
+from __future__ import annotations
+
+import os
+
+DISABLED = os.environ.get("TILLROLL_NO_EXTENSIONS", "") not in ("", "0")
+
+ext = None
+_why = "TILLROLL_NO_EXTENSIONS is set"
+if not DISABLED:
+    try:
+        from . import _native as ext  # type: ignore[no-redef]
+    except ImportError:
+        _why = "the compiled extension is not built (no C compiler at install?)"
+
+
+def describe() -> str:
+    """One line for ``tillroll --version`` and the install: which capture path runs."""
+    if ext is not None:
+        return "capture: native (Cython extension tillroll.capture._native)"
+    return f"capture: pure Python ({_why})"
