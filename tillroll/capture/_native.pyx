@@ -13,12 +13,71 @@ Non-ASCII text goes to the pure functions where Unicode case rules matter (a Kel
 lowercases to ``k``), so both paths agree on every string.
 """
 
+from libc.math cimport isfinite
+
 cdef object _pure_maybe_secret = None
 cdef object _NO_RULE = None
 cdef object _contextual_rule = None
 cdef object _normalise = None
 cdef Py_ssize_t _MIN_LENGTH = 6
 cdef object _BIG = 10 ** 12
+cdef object _pure_may_overflow = None
+
+
+def configure_jsonish(pure_may_overflow):
+    """The pure overflow prefilter, for text with non-ASCII digits (``\\d`` matches them)."""
+    global _pure_may_overflow
+    _pure_may_overflow = pure_may_overflow
+
+
+def may_overflow(str text):
+    """``re.search(r"[eE]\\+?\\d{3}|\\d{309}", text) is not None``: a float that may overflow."""
+    cdef Py_ssize_t n = len(text), i, j, run = 0
+    cdef unsigned int c
+    cdef Py_UCS4 ch
+    if not text.isascii():
+        return _pure_may_overflow(text)
+    for i in range(n):
+        ch = text[i]
+        c = <unsigned int>ch
+        if 48 <= c <= 57:
+            run += 1
+            if run >= 309:
+                return True
+            continue
+        run = 0
+        if c == 69 or c == 101:
+            j = i + 1
+            if j < n and text[j] == "+":
+                j += 1
+            if j + 3 <= n and _digit(text, j) and _digit(text, j + 1) and _digit(text, j + 2):
+                return True
+    return False
+
+
+cdef inline bint _digit(str text, Py_ssize_t i):
+    cdef Py_UCS4 ch = text[i]
+    return 48 <= <unsigned int>ch <= 57
+
+
+def finite(value):
+    """No float in *value* (a parsed JSON value, at any depth) is infinite or NaN."""
+    cdef list stack = [value]
+    cdef object item
+    cdef type t
+    cdef double f
+    while stack:
+        item = stack.pop()
+        t = type(item)
+        if t is float:
+            f = item
+            if not isfinite(f):
+                return False
+        elif t is dict:
+            stack.extend((<dict>item).values())
+        elif t is list:
+            stack.extend(<list>item)
+    return True
 
 
 def configure_detectors(pure_maybe_secret):
@@ -122,6 +181,31 @@ def json_keys(str text):
             i += 1
 
 
+def redact_json(self, obj, where, parent=None):
+    """``Pass.json``: a redacted copy of the JSON value *obj*; containers already walked
+    in this pass come from its memo."""
+    cdef type kind = type(obj)
+    cdef dict memo
+    cdef object hit, out, text, redacted
+    if kind is dict or kind is list:
+        memo = self._memo
+        hit = memo.get(id(obj))
+        if hit is not None and (<tuple>hit)[0] is obj:
+            return (<tuple>hit)[1]
+        out = redact_dict(self, obj, where, parent) if kind is dict else redact_list(self, obj, where, parent)
+        memo[id(obj)] = (obj, out)
+        return out
+    if kind is str:
+        if len(<str>obj) < _MIN_LENGTH or not _secret(<str>obj):
+            return obj
+        return self._detected(obj, where)
+    if kind is int and obj > _BIG:
+        text = str(obj)
+        redacted = self.value(text, where)
+        return obj if redacted == text else redacted
+    return obj
+
+
 def redact_dict(self, dict obj, str where, parent):
     """``Pass._dict``: a redacted copy of *obj* (itself when nothing changes)."""
     cdef dict out = None
@@ -149,9 +233,9 @@ def redact_dict(self, dict obj, str where, parent):
             else:
                 new = self._detected(v, f"{where}.{k}")
         elif tv is dict or tv is list:
-            new = self.json(v, f"{where}.{k}", _normalise(k))
+            new = redact_json(self, v, f"{where}.{k}", _normalise(k))
         elif tv is int and v > _BIG:
-            new = self.json(v, f"{where}.{k}")
+            new = redact_json(self, v, f"{where}.{k}")
         else:
             continue
         if new is not v and new != v:
@@ -180,7 +264,7 @@ def redact_list(self, list obj, str where, parent):
                 continue
             new = self._detected(v, f"{where}[{i}]")
         elif t is dict or t is list or t is int:
-            new = self.json(v, f"{where}[{i}]", parent)
+            new = redact_json(self, v, f"{where}[{i}]", parent)
         else:
             continue
         if new is not v and new != v:

@@ -46,7 +46,7 @@ def loads(text: str, *, strict: bool = True, unique_keys: bool = False) -> Any:
     if type(value) in (dict, list) and text.count("{") + text.count("[") > MAX_DEPTH \
             and depth(value) > MAX_DEPTH:
         raise Unparseable(f"nested more than {MAX_DEPTH} levels deep")
-    if _HUGE_NUMBER.search(text) and not _finite(value):
+    if may_overflow(text) and not finite(value):
         raise Unparseable("a number out of range")
     return value
 
@@ -103,7 +103,13 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def _finite(value: Any) -> bool:
+def may_overflow(text: str) -> bool:
+    """Whether *text* may hold a number too big for a float (a cheap prefilter)."""
+    return _HUGE_NUMBER.search(text) is not None
+
+
+def finite(value: Any) -> bool:
+    """No float in the parsed JSON *value* is infinite or NaN."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -146,6 +152,7 @@ def json_keys(text: str) -> list[str]:
     return _JSON_KEY.findall(text)
 
 
-pure_json_keys = json_keys
+pure_json_keys, pure_may_overflow, pure_finite = json_keys, may_overflow, finite
 if native.ext is not None:
-    json_keys = native.ext.json_keys  # noqa: F811
+    native.ext.configure_jsonish(pure_may_overflow)
+    json_keys, may_overflow, finite = native.ext.json_keys, native.ext.may_overflow, native.ext.finite  # noqa: F811

@@ -29,8 +29,10 @@ pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
 @contextlib.contextmanager
 def pure_path():
     """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list = redact.pure_walk
+    pure_dict, pure_list, pure_json = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
+                (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
+                (redact.Pass, "json", pure_json),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "json_keys", jsonish.pure_json_keys), (redact, "json_keys", jsonish.pure_json_keys),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
@@ -81,6 +83,22 @@ JSONISH = st.text(alphabet='"\\: \t\n\u2003{}[],ab1', max_size=60)
 @given(text=st.one_of(JSONISH, st.text()))
 def test_json_keys_finds_what_the_regex_finds(text):
     assert native.ext.json_keys(text) == jsonish.pure_json_keys(text)
+
+
+NUMBERISH = st.text(alphabet="0123456789eE+-.\u0663 ", max_size=40) | st.builds(lambda n: "9" * n, st.integers(300, 320))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(NUMBERISH, st.text()))
+def test_the_overflow_prefilter_answers_as_the_regex(text):
+    assert native.ext.may_overflow(text) == jsonish.pure_may_overflow(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=st.recursive(st.floats() | st.integers() | st.text(max_size=3) | st.none(),
+                          lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3)))
+def test_finite_answers_as_the_pure_one(value):
+    assert native.ext.finite(value) == jsonish.pure_finite(value)
 
 
 # -- whole exchanges: byte-identical records -------------------------------------------------------
