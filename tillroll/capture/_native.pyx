@@ -181,6 +181,47 @@ def json_keys(str text):
             i += 1
 
 
+def duplicate_keys(str text):
+    """Whether an object in the strict JSON *text* names a key twice, in one pass; None
+    when the text has a backslash (a key may be spelt with an escape: the parse decides)."""
+    cdef Py_ssize_t n = len(text), i = 0, j
+    cdef Py_UCS4 c
+    cdef list stack = []  # per open container: its keys (an object) or None (an array)
+    cdef bint expect_key = False
+    cdef object keys
+    if "\\" in text:
+        return None
+    while i < n:
+        c = text[i]
+        if c == 34:  # a string: a key when an object expects one
+            j = text.find('"', i + 1)
+            if j < 0:
+                return None
+            if expect_key:
+                keys = stack[len(stack) - 1]
+                key = text[i + 1:j]
+                if key in keys:
+                    return True
+                keys.add(key)
+                expect_key = False
+            i = j + 1
+            continue
+        if c == 123:  # {
+            stack.append(set())
+            expect_key = True
+        elif c == 91:  # [
+            stack.append(None)
+            expect_key = False
+        elif c == 125 or c == 93:  # } ]
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif c == 44:  # ,
+            expect_key = len(stack) > 0 and stack[len(stack) - 1] is not None
+        i += 1
+    return False
+
+
 def redact_json(self, obj, where, parent=None):
     """``Pass.json``: a redacted copy of the JSON value *obj*; containers already walked
     in this pass come from its memo."""

@@ -153,6 +153,15 @@ def json_keys(text: str) -> list[str]:
 
 
 pure_json_keys, pure_may_overflow, pure_finite = json_keys, may_overflow, finite
+pure_has_duplicate_keys = has_duplicate_keys
+
+
+def _compiled_has_duplicate_keys(text: str) -> bool:
+    found = native.ext.duplicate_keys(text)
+    return pure_has_duplicate_keys(text) if found is None else found
+
+
 if native.ext is not None:
+    has_duplicate_keys = _compiled_has_duplicate_keys  # noqa: F811
     native.ext.configure_jsonish(pure_may_overflow)
     json_keys, may_overflow, finite = native.ext.json_keys, native.ext.may_overflow, native.ext.finite  # noqa: F811

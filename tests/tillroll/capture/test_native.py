@@ -32,6 +32,7 @@ def pure_path():
     pure_dict, pure_list, pure_json = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
+                (jsonish, "has_duplicate_keys", jsonish.pure_has_duplicate_keys),
                 (redact.Pass, "json", pure_json),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "json_keys", jsonish.pure_json_keys), (redact, "json_keys", jsonish.pure_json_keys),
@@ -99,6 +100,33 @@ def test_the_overflow_prefilter_answers_as_the_regex(text):
                           lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3)))
 def test_finite_answers_as_the_pure_one(value):
     assert native.ext.finite(value) == jsonish.pure_finite(value)
+
+
+KEYS = st.sampled_from(["a", "b", "id", "name", "x y", "{", "]", ",", ":", "\u00e9", "a\u0301"])
+
+
+@st.composite
+def json_texts(draw):
+    """Strict JSON texts, some with a key named twice in one object (at any depth)."""
+    doc = draw(st.recursive(st.none() | st.integers() | st.text(alphabet='ab{}[],:" ', max_size=5),
+                            lambda c: st.lists(c, max_size=3) | st.dictionaries(KEYS, c, max_size=3), max_leaves=12))
+    text = json.dumps(doc, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 1])))
+    if draw(st.booleans()) and "{" in text:  # name a key twice somewhere
+        at = text.index("{", draw(st.integers(0, text.count("{") - 1)) and text.rindex("{"))
+        key = json.dumps(draw(KEYS))
+        text = text[:at + 1] + f"{key}: 1, {key}: 2" + ("," if text[at + 1:].lstrip()[:1] not in ("}",) else "") + \
+            text[at + 1:]
+    return text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=json_texts())
+def test_duplicate_keys_are_found_as_the_parse_finds_them(text):
+    try:
+        jsonish.loads(text)
+    except ValueError:
+        return  # only strict JSON is asked (the pipeline asks after a strict parse)
+    assert jsonish.has_duplicate_keys(text) == jsonish.pure_has_duplicate_keys(text)
 
 
 # -- whole exchanges: byte-identical records -------------------------------------------------------
