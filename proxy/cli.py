@@ -12,6 +12,8 @@ from tillroll.capture import RedactionKeyError, load_key
 from tillroll.capture import PolicyError, load_policy
 from tillroll.capture import Redactor
 
+from .options import OptionClash, resolve
+
 ADDON = Path(__file__).with_name("addon.py")
 UIS = ("dump", "web", "console")
 _REVERSE = re.compile(r"^reverse:(?P<url>[^@]+?)(?:@(?P<port>\d+))?$")
@@ -39,15 +41,19 @@ def mitmproxy_args(cassette: Path, modes: tuple[str, ...], listen_host: str | No
     return args
 
 
-# mitmdump's options that print flows (raw URLs, headers, bodies): tillroll record's dump UI
-# turns them off and prints proxy/console.py's redacted line instead.
-DUMP_OWNS = ("flow_detail", "dumper_filter", "tillroll_console")
+EVERY_INTERFACE = ("", "0.0.0.0", "::")
 
 
-def dump_args(quiet: bool) -> list[str]:
-    """What the dump UI adds: no raw flow lines; a redacted line per exchange unless *quiet*."""
-    args = ["--set", "flow_detail=0", "--set", f"tillroll_console={'false' if quiet else 'true'}"]
-    return args + (["--set", "termlog_verbosity=warn"] if quiet else [])
+def where_it_listens(listen_host: str | None, proxyauth: bool) -> str:
+    """Where the proxy accepts connections, and how to narrow it, in words."""
+    if (listen_host or "") in EVERY_INTERFACE:
+        where = ("tillroll: listening on every interface (all of this machine's addresses): any device that "
+                 "can reach it can use the proxy; --listen-host 127.0.0.1 (or one address) restricts it")
+    else:
+        where = f"tillroll: listening on {listen_host} only"
+    if proxyauth:
+        return where + "; clients must give the password set with proxyauth"
+    return where + "; --set proxyauth=USER:PASS requires a password"
 
 
 def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Path | None) -> str:
@@ -72,14 +78,17 @@ def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Pat
 @click.option("--mode", "modes", multiple=True, metavar="MODE",
               help="mitmproxy mode, repeatable: regular (default, port 8080), "
                    "reverse:https://api.example.com@8081, …")
-@click.option("--listen-host", help="Address to listen on (default: all).")
+@click.option("--listen-host",
+              help="Address to listen on (default: every interface; 127.0.0.1 for this machine only).")
 @click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Redaction key file (default: $TILLROLL_KEY, then ~/.config/tillroll/key).")
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Redaction policy (TOML).")
 @click.option("--max-body", type=click.IntRange(min=0), help="Store at most this many bytes of a body.")
 @click.option("--confdir", type=click.Path(path_type=Path, file_okay=False),
               help="mitmproxy's configuration directory (its CA certificate lives there).")
-@click.option("--set", "sets", multiple=True, metavar="OPTION=VALUE", help="Any mitmproxy option, repeatable.")
+@click.option("--set", "sets", multiple=True, metavar="OPTION=VALUE",
+              help="Any mitmproxy option, repeatable; yours replace tillroll's defaults "
+                   "(e.g. web_columns, web_open_browser).")
 @click.option("--ui", type=click.Choice(UIS), default="dump", show_default=True,
               help="dump: one redacted line per exchange; web (mitmweb) and console (mitmproxy) show the "
                    "live traffic itself, unredacted, to the person running them.")
@@ -98,27 +107,21 @@ def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, se
           --mode reverse:https://api.mydrycleaner.com@8081 \\
           --mode reverse:https://api.spoonity.com@8082
     """
-    for option in sets:
-        if "=" not in option:
-            raise click.BadParameter(f"{option!r} is not OPTION=VALUE", param_hint="--set")
-        name, _, value = option.partition("=")
-        if ui == "dump" and name.strip() in DUMP_OWNS and option.replace(" ", "") != "flow_detail=0":
-            raise click.BadParameter(f"tillroll record prints its own redacted line per exchange; {option!r} "
-                                     "would print raw traffic (use --ui web, or mitmdump itself)", param_hint="--set")
+    try:
+        resolved = resolve(sets, ui, quiet, modes, listen_host, confdir)
+    except OptionClash as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
+    modes, listen_host, confdir = resolved.modes, resolved.listen_host, resolved.confdir
     try:  # fail before starting a proxy that would not record
         Redactor(load_key(key_file), load_policy(policy))
     except (RedactionKeyError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"tillroll: recording into {cassette}", err=True)
+    click.echo(where_it_listens(listen_host, resolved.proxyauth), err=True)
     click.echo(where_to_point(modes, listen_host, confdir), err=True)
-    args = mitmproxy_args(cassette, modes, listen_host, key_file, policy, max_body, sets, confdir)
+    args = mitmproxy_args(cassette, modes, listen_host, key_file, policy, max_body, resolved.sets, confdir)
     from mitmproxy.tools import main as mitm
 
-    if ui == "web":
-        mitm.mitmweb(args + ["--set", "web_open_browser=false"])
-    elif ui == "console":
-        mitm.mitmproxy(args)
-    else:
-        mitm.mitmdump(args + dump_args(quiet))
+    {"web": mitm.mitmweb, "console": mitm.mitmproxy, "dump": mitm.mitmdump}[ui](args)
 
 

@@ -1,5 +1,7 @@
 """tillroll record: the mitmproxy command line it builds, what it tells the user, a real run."""
 
+import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -7,9 +9,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import mitmproxy.version
+
 from click.testing import CliRunner
 
-from proxy.cli import ADDON, mitmproxy_args, where_to_point
+from proxy.cli import ADDON, mitmproxy_args, where_it_listens, where_to_point
 from tillroll.cli import main
 from tillroll.proxy_process import free_port
 from tillroll.sandbox import start_sandbox
@@ -33,6 +37,15 @@ def test_the_user_is_told_where_to_point_the_pos_and_where_the_ca_is(tmp_path):
     assert str(tmp_path / "mitmproxy-ca-cert.pem") in text
 
 
+def test_the_user_is_told_where_the_proxy_listens_and_how_to_narrow_it():
+    every = where_it_listens(None, proxyauth=False)
+    assert "listening on every interface" in every
+    assert "--listen-host 127.0.0.1" in every and "--set proxyauth=USER:PASS" in every
+    assert "listening on every interface" in where_it_listens("0.0.0.0", proxyauth=False)
+    one = where_it_listens("10.1.2.3", proxyauth=True)
+    assert "listening on 10.1.2.3 only" in one and "password" in one and "USER:PASS" not in one
+
+
 def test_a_missing_key_file_or_a_bad_flag_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--key-file", str(tmp_path / "nokey")])
     assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
@@ -40,6 +53,9 @@ def test_a_missing_key_file_or_a_bad_flag_is_one_clear_error(tmp_path):
     assert result.exit_code == 2 and "is not OPTION=VALUE" in result.output
     result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--set", "flow_detail=2"])
     assert result.exit_code == 2 and "would print raw traffic" in result.output
+    result = CliRunner().invoke(main, ["record", str(tmp_path / "c"), "--set", f"tillroll_cassette={tmp_path}"])
+    assert result.exit_code == 2 and "tillroll_cassette is tillroll record's own option" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path):
@@ -66,9 +82,61 @@ def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path
             output, _ = proc.communicate(timeout=30)
         finally:
             proc.kill()
+    assert "tillroll: listening on 127.0.0.1 only" in output
     assert f"point the POS at http://127.0.0.1:{port}" in output
     assert "tillroll: 1 exchange(s) recorded into" in output
     assert "generic  GET /__sandbox/clock  200  ok" in output  # its own line per exchange
     assert f"GET http://127.0.0.1" not in output  # not mitmdump's raw one
     [ex] = open_cassette(tmp_path / "c").exchanges()
     assert ex.path == "/__sandbox/clock" and ex.status == 200
+
+
+MITMWEB_NEEDS_A_TOKEN = tuple(int(p) for p in mitmproxy.version.VERSION.split(".")[:2]) >= (11, 1)
+
+
+def web_options(web_port: int, token: str, proc: subprocess.Popen) -> dict:
+    """mitmweb's options as its HTTP API reports them (``GET /options.json``), once it answers.
+    mitmweb 11.1 and later require a token (``?token=``, the ``web_password`` in plain text)."""
+    url = f"http://127.0.0.1:{web_port}/options.json?token={token}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return {name: o["value"] for name, o in json.loads(resp.read()).items()}
+        except OSError:
+            assert time.monotonic() < deadline and proc.poll() is None, "mitmweb did not answer"
+            time.sleep(0.2)
+
+
+def run_web_ui(tmp_path, *sets: str) -> tuple[dict, str]:
+    """``tillroll record --ui web`` with the user's *sets*: mitmweb's options read back, and what it printed."""
+    tmp_path.mkdir()
+    key = tmp_path / "key"
+    key.write_text("record-web-test-key-0123456789")
+    web_port = free_port()
+    token = secrets.token_hex(16)
+    auth = ["--set", f"web_password={token}"] if MITMWEB_NEEDS_A_TOKEN else []
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("tillroll")), "record", str(tmp_path / "c"), "--key-file", str(key),
+         "--ui", "web", "--listen-host", "127.0.0.1", "--mode", f"regular@{free_port()}",
+         "--confdir", str(tmp_path / "mitm"), "--set", f"web_port={web_port}", *auth, *[a for s in sets for a in
+                                                                                       ("--set", s)]],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        options = web_options(web_port, token, proc)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return options, output
+
+
+def test_mitmweb_shows_what_tillroll_understood_and_a_users_set_wins(tmp_path):
+    # the user's own web_open_browser=false: mitmweb refused to start when tillroll set it too
+    options, output = run_web_ui(tmp_path / "default", "web_open_browser=false")
+    assert "multiple values" not in output
+    assert options["web_open_browser"] is False
+    assert options["web_columns"][-1] == "comment"  # vendor, operation, outcome in the flow list
+    assert {"path", "method", "status"} <= set(options["web_columns"])  # and mitmweb's own columns
+    options, _ = run_web_ui(tmp_path / "own", "web_columns=comment", "web_columns=path")
+    assert options["web_columns"] == ["comment", "path"]  # the user's list, not tillroll's
