@@ -6,8 +6,10 @@
         ...
 
 The cassette is looked up in ``--tillroll-cassettes`` (default ``cassettes``) unless the
-marker gives a path. At teardown the test errors if a request matched no recording
-(``--tillroll-allow-misses``, or ``allow_misses=True`` on the marker, turns that off).
+marker gives a path. At teardown the test errors if a request matched no recording, and
+says why: the nearest recordings, the matchers that failed, the fields that differ
+(``replay/misses.py``; ``--tillroll-allow-misses``, or ``allow_misses=True`` on the
+marker, turns that off).
 ``--tillroll-record UPSTREAM`` re-records instead: the test talks to a recording proxy
 (a real ``mitmdump`` with the tillroll addon) in front of UPSTREAM, and the cassette is
 replaced by what it records.
@@ -31,6 +33,7 @@ from tillroll.proxy_process import recording_proxy
 
 from .app import Settings, make_app
 from .matching import DEFAULT
+from .misses import explain_misses
 from .replayer import Replayer
 from .server import ReplayServer, open_replayer
 
@@ -92,9 +95,9 @@ def tillroll_replay(request: pytest.FixtureRequest) -> Iterator[Replay]:
     allowed = opts.get("allow_misses", config.getoption("tillroll_allow_misses"))
     missed = replay.unmatched()
     if missed and not allowed:
-        lines = [f"  {e['method']} {e['path']} ({e['operation']})" for e in missed]
+        lines = explain_misses(opened.replayer.unmatched_explained())
         pytest.fail(f"{len(missed)} request(s) matched no recording in {cassette}:\n" + "\n".join(lines)
-                    + "\n(the near-miss report is in each response body; --tillroll-allow-misses to allow)",
+                    + "\n(choose matchers with match=[...] on the marker; --tillroll-allow-misses to allow)",
                     pytrace=False)
 
 

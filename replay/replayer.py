@@ -23,7 +23,7 @@ from tillroll.capture import Redactor
 from .faults import Injector
 from .matching import Matching
 from .playback import Exhausted, Playback
-from .recordings import Recordings
+from .recordings import Recordings, summary_line
 
 JOURNAL_SIZE = 10_000
 _CACHE_SIZE = 4096
@@ -135,6 +135,26 @@ class Replayer:
                 entry["fault"] = decision.fault
             out.append(entry)
         return out
+
+    def unmatched_explained(self, explain: int = 10, nearest: int = 2) -> list[dict]:
+        """The distinct requests in the journal that matched no recording, oldest first, each
+        with how often it came and why it missed: the first *explain* of them with their
+        *nearest* recordings (see :func:`replay.misses.explain_misses`)."""
+        distinct: dict[tuple, dict] = {}
+        for _, method, decision, *_ in self.journal:
+            if decision.kind == "match":
+                continue
+            seen = distinct.get((decision.kind, decision.key))
+            if seen is not None:
+                seen["count"] += 1
+                continue
+            doc = decision.doc
+            entry = {"request": summary_line(method, doc.get("path"), doc.get("operation")), "kind": decision.kind,
+                     "count": 1, "recorded": decision.recorded, "problem": decision.problem, "nearest": []}
+            if decision.kind == "miss" and len(distinct) < explain:
+                entry["nearest"] = self.near_miss_report(decision, nearest)
+            distinct[(decision.kind, decision.key)] = entry
+        return list(distinct.values())
 
     def unused(self) -> list[dict]:
         return [{"exchange_id": self.recordings.exchange_id(r), "request": self.recordings.summary(r)}

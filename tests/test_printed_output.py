@@ -227,7 +227,7 @@ def test_the_pytest_plugin_failure_message_holds_no_canary(traffic, recorded, tm
     cassette, key, _ = recorded
     test_file = tmp_path / "test_pos.py"
     test_file.write_text(textwrap.dedent(f"""
-        import urllib.error, urllib.request
+        import json, urllib.error, urllib.request
         import pytest
 
         @pytest.mark.tillroll(cassette={str(cassette)!r}, key_file={str(key)!r})
@@ -239,12 +239,22 @@ def test_the_pytest_plugin_failure_message_holds_no_canary(traffic, recorded, tm
                     urllib.request.urlopen(tillroll_replay.base_url + url, timeout=10).read()
                 except urllib.error.HTTPError:
                     pass
+            order = {{"card_number": "{canaries['xgl_card']}", "receipt_number": "R-NEVER",
+                      "email": "{canaries['brotli_email']}"}}
+            req = urllib.request.Request(tillroll_replay.base_url + "/order?api_key={canaries['spoonity_key']}",
+                                         data=json.dumps(order).encode(), headers={{"Content-Type": "application/json"}})
+            try:
+                urllib.request.urlopen(req, timeout=10).read()
+            except urllib.error.HTTPError:
+                pass
     """))
     result = subprocess.run([sys.executable, "-m", "pytest", str(test_file), "-p", "no:cacheprovider", "-q",
                              "--rootdir", str(tmp_path)], capture_output=True, text=True, env=WIDE, timeout=120,
                             cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "matched no recording" in output, output[-3000:]
+    assert "params.receipt_number: R-NEVER vs R1" in output  # the near-miss report, field by field
+    assert "params.card_number: tillroll:" in output  # a differing secret: pseudonyms on both sides
     assert printed_leaks(output, canaries) == []
 
 

@@ -48,6 +48,42 @@ def test_allow_misses_on_the_command_line(pytester):
     result.assert_outcomes(passed=3)
 
 
+ORDER = '''
+import json, urllib.error, urllib.request
+import pytest
+
+@pytest.mark.tillroll(cassette="pos")
+def test_order(tillroll_replay):
+    body = {"card_number": "brandin@spoonity.com", "receipt_number": "R-NEVER", "total": 10}
+    req = urllib.request.Request(tillroll_replay.base_url + "/order?api_key=ci-key-abcdefghij",
+                                 data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    for _ in range(2):
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except urllib.error.HTTPError:
+            pass
+'''
+
+
+def test_a_failing_test_says_which_recording_is_nearest_and_which_field_differs(pytester):
+    order = exchange("POST", "api.spoonity.com", "/order", query="api_key=live-key-0123456789",
+                     body=b'{"card_number": "brandin@spoonity.com", "receipt_number": "R-2001", "total": 10}',
+                     response=b'{"success": true}')
+    write_cassette(pytester.path / "cassettes" / "pos", [order])
+    (pytester.path / "key").write_bytes(KEY)
+    pytester.makepyfile(test_pos=ORDER)
+    result = pytester.runpytest_subprocess("--tillroll-key-file", str(pytester.path / "key"))
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*2 request(s) matched no recording in*pos*",
+                                 "*POST /order (order.process)  (2 times)",
+                                 "*nearest: POST /order (order.process)*failed: params",
+                                 "*fields that differ (request vs recorded):",
+                                 "*params.receipt_number: R-NEVER vs R-2001"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "ci-key-abcdefghij" not in output and "live-key-0123456789" not in output
+    assert "brandin@spoonity.com" not in output  # PII, pseudonymous in the match documents
+
+
 RERECORD = '''
 import json, urllib.request
 import pytest
