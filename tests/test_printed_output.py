@@ -242,7 +242,8 @@ def test_the_pytest_plugin_failure_message_holds_no_canary(traffic, recorded, tm
             order = {{"card_number": "{canaries['xgl_card']}", "receipt_number": "R-NEVER",
                       "email": "{canaries['brotli_email']}"}}
             req = urllib.request.Request(tillroll_replay.base_url + "/order?api_key={canaries['spoonity_key']}",
-                                         data=json.dumps(order).encode(), headers={{"Content-Type": "application/json"}})
+                                         data=json.dumps(order).encode(),
+                                         headers={{"Content-Type": "application/json"}})
             try:
                 urllib.request.urlopen(req, timeout=10).read()
             except urllib.error.HTTPError:

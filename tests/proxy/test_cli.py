@@ -94,49 +94,63 @@ def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path
 MITMWEB_NEEDS_A_TOKEN = tuple(int(p) for p in mitmproxy.version.VERSION.split(".")[:2]) >= (11, 1)
 
 
-def web_options(web_port: int, token: str, proc: subprocess.Popen) -> dict:
-    """mitmweb's options as its HTTP API reports them (``GET /options.json``), once it answers.
+def web_api(web_port: int, path: str, token: str, proc: subprocess.Popen):
+    """A JSON document of mitmweb's HTTP API (``/options.json``, ``/flows.json``), once it answers.
     mitmweb 11.1 and later require a token (``?token=``, the ``web_password`` in plain text)."""
-    url = f"http://127.0.0.1:{web_port}/options.json?token={token}"
+    url = f"http://127.0.0.1:{web_port}/{path}?token={token}"
     deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
-                return {name: o["value"] for name, o in json.loads(resp.read()).items()}
+                return json.loads(resp.read())
         except OSError:
             assert time.monotonic() < deadline and proc.poll() is None, "mitmweb did not answer"
             time.sleep(0.2)
 
 
-def run_web_ui(tmp_path, *sets: str) -> tuple[dict, str]:
-    """``tillroll record --ui web`` with the user's *sets*: mitmweb's options read back, and what it printed."""
+def run_web_ui(tmp_path, *sets: str, send_to: str | None = None) -> tuple[dict, list[dict], str]:
+    """``tillroll record --ui web`` with the user's *sets*, one request sent through it to
+    *send_to*: mitmweb's options and flows read back, and what it printed."""
     tmp_path.mkdir()
     key = tmp_path / "key"
     key.write_text("record-web-test-key-0123456789")
-    web_port = free_port()
+    web_port, proxy_port = free_port(), free_port()
     token = secrets.token_hex(16)
     auth = ["--set", f"web_password={token}"] if MITMWEB_NEEDS_A_TOKEN else []
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("tillroll")), "record", str(tmp_path / "c"), "--key-file", str(key),
-         "--ui", "web", "--listen-host", "127.0.0.1", "--mode", f"regular@{free_port()}",
-         "--confdir", str(tmp_path / "mitm"), "--set", f"web_port={web_port}", *auth, *[a for s in sets for a in
-                                                                                       ("--set", s)]],
+         "--ui", "web", "--listen-host", "127.0.0.1", "--mode", f"regular@{proxy_port}",
+         "--confdir", str(tmp_path / "mitm"), "--set", f"web_port={web_port}", *auth,
+         *[a for s in sets for a in ("--set", s)]],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    flows = []
     try:
-        options = web_options(web_port, token, proc)
+        options = {name: o["value"] for name, o in web_api(web_port, "options.json", token, proc).items()}
+        if send_to:
+            via = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{proxy_port}"})
+            proxied = urllib.request.build_opener(via)
+            with proxied.open(send_to, timeout=10) as resp:
+                assert resp.status == 200
+            deadline = time.monotonic() + 10
+            while not any(f.get("comment") for f in flows) and time.monotonic() < deadline:  # the worker's answer
+                time.sleep(0.1)
+                flows = web_api(web_port, "flows.json", token, proc)
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    return options, output
+    return options, flows, output
 
 
 def test_mitmweb_shows_what_tillroll_understood_and_a_users_set_wins(tmp_path):
     # the user's own web_open_browser=false: mitmweb refused to start when tillroll set it too
-    options, output = run_web_ui(tmp_path / "default", "web_open_browser=false")
+    with start_sandbox() as upstream:
+        options, flows, output = run_web_ui(tmp_path / "default", "web_open_browser=false",
+                                            send_to=f"{upstream}/__sandbox/clock")
     assert "multiple values" not in output
     assert options["web_open_browser"] is False
     assert options["web_columns"][-1] == "comment"  # vendor, operation, outcome in the flow list
     assert {"path", "method", "status"} <= set(options["web_columns"])  # and mitmweb's own columns
-    options, _ = run_web_ui(tmp_path / "own", "web_columns=comment", "web_columns=path")
+    assert [f["comment"] for f in flows] == ["tillroll: generic GET /__sandbox/clock ok"]  # what that column shows
+    options, _, _ = run_web_ui(tmp_path / "own", "web_columns=comment", "web_columns=path")
     assert options["web_columns"] == ["comment", "path"]  # the user's list, not tillroll's
