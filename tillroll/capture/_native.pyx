@@ -22,6 +22,7 @@ cdef object _normalise = None
 cdef Py_ssize_t _MIN_LENGTH = 6
 cdef object _BIG = 10 ** 12
 cdef object _pure_may_overflow = None
+cdef object _PERSON_CONTAINERS = frozenset()
 
 
 def configure_jsonish(pure_may_overflow):
@@ -86,9 +87,10 @@ def configure_detectors(pure_maybe_secret):
     _pure_maybe_secret = pure_maybe_secret
 
 
-def configure_walk(no_rule, contextual_rule, normalise, Py_ssize_t min_length):
+def configure_walk(no_rule, contextual_rule, normalise, Py_ssize_t min_length, person_containers):
     """The markers and pure functions the compiled walk defers to."""
-    global _NO_RULE, _contextual_rule, _normalise, _MIN_LENGTH
+    global _NO_RULE, _contextual_rule, _normalise, _MIN_LENGTH, _PERSON_CONTAINERS
+    _PERSON_CONTAINERS = person_containers
     _NO_RULE = no_rule
     _contextual_rule = contextual_rule
     _normalise = normalise
@@ -219,6 +221,38 @@ def duplicate_keys(str text):
         elif c == 44:  # ,
             expect_key = len(stack) > 0 and stack[len(stack) - 1] is not None
         i += 1
+    return False
+
+
+def json_needs_walk(self, str text):
+    """``Pass.json_needs_walk``: False when the JSON *text* provably holds nothing to redact."""
+    cdef dict rules = self._rules
+    cdef object rule, base64_fields = self.base64_fields
+    cdef set keys
+    cdef bint named = False, person = False
+    if _secret(text) or "\\u" in text or '\\"' in text:
+        return True
+    keys = set(json_keys(text))
+    for key in keys:
+        rule = rules.get(key)
+        if rule is None:
+            rule = self.rule_for(key)
+        elif rule is _NO_RULE:
+            continue
+        if rule is not None and rule.action != "keep":
+            return True
+    if base64_fields:
+        for key in keys:
+            if _normalise(key) in base64_fields:
+                return True
+    for key in keys:
+        if (<str>key).lower() == "name":
+            named = True
+            break
+    if named:
+        for key in keys:
+            if _normalise(key) in _PERSON_CONTAINERS:
+                return True
     return False
 
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 from tillroll.store.exchange import Exchange, split_body
 
-from . import jsonish
+from . import jsonish, native
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .raw import RawExchange, header
@@ -158,7 +158,8 @@ def _still_strict(p: Pass, text: str | None, strict: bool) -> bool:
     the walk would never see the first). Checked only when there is something to redact."""
     if not strict or text is None or not p.json_needs_walk(text):
         return strict
-    return not (_may_repeat_keys(text) and jsonish.has_duplicate_keys(text))
+    # the compiled duplicate check is one pass: no prefilter pays for itself before it
+    return not ((native.ext is not None or _may_repeat_keys(text)) and jsonish.has_duplicate_keys(text))
 
 
 def _may_repeat_keys(text: str) -> bool:

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import json
 import string
+import types
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,7 @@ from tests.replay.test_pseudonym_matching import exchanges as vendor_exchanges
 from tests.samples import exchange, redactor
 from tests.tillroll.capture.test_canaries import document_with_canary, fresh_canaries, planted
 from tests.tillroll.capture.test_pipeline_fuzz import hostile_exchanges
-from tillroll.capture import capture_keyed, detectors, jsonish, native, redact
+from tillroll.capture import capture_keyed, detectors, jsonish, native, pipeline, redact
 from tillroll.store.exchange import to_record_batch
 
 pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
@@ -29,11 +30,12 @@ pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
 @contextlib.contextmanager
 def pure_path():
     """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list, pure_json = redact.pure_walk
+    pure_dict, pure_list, pure_json, pure_needs_walk = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
                 (jsonish, "has_duplicate_keys", jsonish.pure_has_duplicate_keys),
-                (redact.Pass, "json", pure_json),
+                (redact.Pass, "json", pure_json), (redact.Pass, "json_needs_walk", pure_needs_walk),
+                (pipeline, "native", types.SimpleNamespace(ext=None)),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "json_keys", jsonish.pure_json_keys), (redact, "json_keys", jsonish.pure_json_keys),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
