@@ -25,11 +25,18 @@ Use::
 
 or ``tillroll sandbox`` on the command line. The admin surface (``/__sandbox/clock``,
 ``/__sandbox/reset``, ``/__sandbox/credentials``) is described in :mod:`tillroll.sandbox.app`.
+
+Started with ``credentials={"SECURITY_ID": ..., "PASSWORD": ..., "SPOTON_API_KEY": ...,
+"SPOONITY_API_KEY": ...}`` it accepts those instead of the documented ones (a sandbox whose
+secrets a recording never saw); with ``changes=[PlantedChange("GetCustomer", "rename",
+"ReturnObject.FirstName", to="GivenName")]`` it answers one operation differently on purpose
+(:mod:`tillroll.sandbox.planted`: a field renamed, a type changed, a failure inside a 200).
 """
 
 from .clock import Clock, FakeClock
+from .planted import PlantedChange
 
-__all__ = ["Clock", "FakeClock", "make_app", "reset_state", "start_sandbox"]
+__all__ = ["Clock", "FakeClock", "PlantedChange", "make_app", "reset_state", "start_sandbox"]
 
 
 def __getattr__(name: str):

@@ -18,24 +18,32 @@ import json
 
 from aiohttp import web
 
-from . import credentials
+from . import credentials as credentials_module
 from . import spoonity
 from . import spot
 from . import spoton
 from . import xgl
-from .appkeys import CLOCK, SEED
+from .appkeys import CLOCK, CREDENTIALS, SEED
 from .clock import Clock, FakeClock, format_instant
+from .planted import PlantedChange, apply, operation_of
 
 VENDORS = (spot, spoton, xgl, spoonity)
 STATEFUL = (spot.STATE, xgl.STATE, spoonity.STATE)  # SpotOn derives everything from seed and clock
 
 
-def make_app(*, clock: Clock | None = None, seed: int = 0) -> web.Application:
+def make_app(*, clock: Clock | None = None, seed: int = 0, credentials: dict[str, str] | None = None,
+             changes: tuple[PlantedChange, ...] | list[PlantedChange] = ()) -> web.Application:
     """A fresh sandbox. *clock* defaults to the real clock; *seed* decides every generated id
-    and value, so two apps with the same seed and clock answer the same requests identically."""
-    app = web.Application()
+    and value, so two apps with the same seed and clock answer the same requests identically.
+
+    *credentials* replaces some of the documented ones (``{"SECURITY_ID": ...}``, names in
+    :data:`~tillroll.sandbox.credentials.ROTATABLE`): a sandbox whose secrets a recording
+    never saw. *changes* are :class:`~tillroll.sandbox.planted.PlantedChange` s: answers
+    changed on purpose, the way a vendor upgrade would."""
+    app = web.Application(middlewares=[_planted(tuple(changes))] if changes else [])
     app[CLOCK] = clock if clock is not None else Clock()
     app[SEED] = seed
+    app[CREDENTIALS] = credentials_module.with_overrides(credentials)
     for vendor in VENDORS:
         vendor.setup(app)
     app.router.add_get("/__sandbox/clock", get_clock)
@@ -85,4 +93,22 @@ async def reset(request: web.Request) -> web.Response:
 
 
 async def get_credentials(request: web.Request) -> web.Response:
-    return web.json_response(credentials.as_dict())
+    return web.json_response(request.app[CREDENTIALS])
+
+
+def _planted(changes: tuple[PlantedChange, ...]):
+    @web.middleware
+    async def planted(request: web.Request, handler) -> web.StreamResponse:
+        response = await handler(request)
+        if not isinstance(response, web.Response) or response.content_type != "application/json":
+            return response
+        operation = operation_of(request.path, await request.read())
+        mine = [c for c in changes if c.operation == operation]
+        if not mine:
+            return response
+        answer = json.loads(response.body)
+        for change in mine:
+            answer = apply(change, answer)
+        return web.json_response(answer, status=response.status)
+
+    return planted

@@ -30,3 +30,18 @@ XGL_SITE_IDS = "65f0a1b2c3d4e5f60718293b"
 def as_dict() -> dict[str, str]:
     """Every credential by name (for the CLI banner and ``GET /__sandbox/credentials``)."""
     return {name: value for name, value in globals().items() if name.isupper() and isinstance(value, str)}
+
+
+#: The credentials a sandbox can be started with other values of (``make_app(credentials=…)``),
+#: so that a test can prove a client sends values it was given rather than the ones above.
+ROTATABLE = ("SECURITY_ID", "PASSWORD", "SPOTON_API_KEY", "SPOONITY_API_KEY")
+
+
+def with_overrides(overrides: dict[str, str] | None) -> dict[str, str]:
+    """:func:`as_dict` with *overrides* applied; only :data:`ROTATABLE` names may change."""
+    values = as_dict()
+    unknown = sorted(set(overrides or {}) - set(ROTATABLE))
+    if unknown:
+        raise ValueError(f"credentials {unknown} cannot be changed; these can: {', '.join(ROTATABLE)}")
+    values.update(overrides or {})
+    return values

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from .app import make_app
 from .clock import Clock
+from .planted import PlantedChange
 
 
 def base_url(host: str, port: int, *, https: bool) -> str:
@@ -31,15 +32,18 @@ def base_url(host: str, port: int, *, https: bool) -> str:
 def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, clock: Clock | None = None, seed: int = 0,
                   ssl_context: ssl.SSLContext | None = None, app: web.Application | None = None,
                   startup_timeout: float = 10.0, shutdown_timeout: float = 10.0,
-                  server_options: dict[str, Any] | None = None) -> Iterator[str]:
+                  server_options: dict[str, Any] | None = None, credentials: dict[str, str] | None = None,
+                  changes: tuple[PlantedChange, ...] | list[PlantedChange] = ()) -> Iterator[str]:
     """Serve a sandbox (or *app*, if given) on *host*:*port* while the block runs; yield its URL.
+    *credentials* and *changes* go to :func:`~tillroll.sandbox.app.make_app`: a sandbox with
+    secrets of its own, or with answers changed on purpose.
     *server_options* go to aiohttp's ``AppRunner`` (``auto_decompress=False``: request
     bodies as they came).
 
     Raises RuntimeError if the server is not listening within *startup_timeout* seconds
     (an ``OSError`` such as "address already in use" is re-raised as is).
     """
-    app = app if app is not None else make_app(clock=clock, seed=seed)
+    app = app if app is not None else make_app(clock=clock, seed=seed, credentials=credentials, changes=changes)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     outcome: dict[str, Any] = {}

@@ -24,7 +24,7 @@ from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 
-from .appkeys import CLOCK, SEED
+from .appkeys import CLOCK, CREDENTIALS, SEED
 from .spoonity_store import Program, SpoonityError, failed
 
 STATE = web.AppKey("tillroll_sandbox_spoonity", Program)
@@ -32,7 +32,7 @@ STATE = web.AppKey("tillroll_sandbox_spoonity", Program)
 
 def setup(app: web.Application) -> None:
     """Create the program under :data:`STATE` and route ``/order`` and ``/order/payments/loyalty``."""
-    app[STATE] = Program(app[SEED], app[CLOCK])
+    app[STATE] = Program(app[SEED], app[CLOCK], app[CREDENTIALS]["SPOONITY_API_KEY"])
     for method in ("GET", "POST"):
         app.router.add_route(method, "/order", order_handler)
         app.router.add_route(method, "/order/payments/loyalty", loyalty_handler)

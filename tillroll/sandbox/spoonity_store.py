@@ -81,15 +81,15 @@ def failed(code: int, message: str, *, flag: str = "success") -> dict[str, Any]:
 class Program:
     """Users and stores; :meth:`reset` rebuilds them from the seed."""
 
-    def __init__(self, seed: int, clock: Clock) -> None:
-        self.seed, self.clock = seed, clock
+    def __init__(self, seed: int, clock: Clock, api_key: str = credentials.SPOONITY_API_KEY) -> None:
+        self.seed, self.clock, self.api_key = seed, clock, api_key
         self.reset()
 
     def reset(self) -> None:
         self.users = [User("582846", (credentials.SPOONITY_CARD, "6105000000582846", "4165550123"),
                            Decimal("6.36"), 9786),
                       User("582847", ("sandbox@example.com", "6105000000582847", "4165550199"), Decimal("25.00"), 500)]
-        self.stores = {credentials.SPOONITY_API_KEY: Store()}
+        self.stores = {self.api_key: Store()}
         self._references = Counter(self.seed, "spoonity-reference", base=17_000_000)
         self._transactions = Counter(self.seed, "spoonity-transaction", base=20_000_000)
 

@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from . import credentials
-from .appkeys import CLOCK, SEED
+from .appkeys import CLOCK, CREDENTIALS, SEED
 from .spot_account import Reply, SpotAccount, failure
 
 STATE = web.AppKey("tillroll_sandbox_spot", SpotAccount)
@@ -42,7 +42,7 @@ ENVELOPE = frozenset({"RequestType", "AccountKey", "SecurityID", "SessionID", "U
 
 def setup(app: web.Application) -> None:
     """Create the account under :data:`STATE` and route ``/f /q /g /r /k`` (any method)."""
-    app[STATE] = SpotAccount(app[SEED], app[CLOCK])
+    app[STATE] = SpotAccount(app[SEED], app[CLOCK], app[CREDENTIALS])
     app.router.add_route("*", "/{endpoint:[fqgrk]}", handle)
     app.router.add_route("*", "/{endpoint:[fqgrk]}/", handle)
 

@@ -77,8 +77,9 @@ class Session:
 class SpotAccount:
     """All of one account's state; :meth:`reset` rebuilds it from *seed* and the clock."""
 
-    def __init__(self, seed: int, clock: Clock) -> None:
+    def __init__(self, seed: int, clock: Clock, creds: dict[str, str] | None = None) -> None:
         self.seed, self.clock = seed, clock
+        self.creds = creds if creds is not None else credentials.as_dict()
         self.reset()
 
     def reset(self) -> None:
@@ -120,7 +121,7 @@ class SpotAccount:
         needs = known[1]
         session = None
         if needs == "security":
-            if security_id != credentials.SECURITY_ID:
+            if security_id != self.creds["SECURITY_ID"]:
                 return failure(200, "SecurityID is missing or not valid for this account.")
         else:
             session, problem = self._touch(session_id)
@@ -166,7 +167,7 @@ class SpotAccount:
         user, password = params.get("UserName"), params.get("Password")
         if not isinstance(user, str) or not isinstance(password, str) or not user or not password:
             return failure(400, "Login needs the parameters UserName and Password.")
-        if user.strip().lower() != credentials.USERNAME or password != credentials.PASSWORD:
+        if user.strip().lower() != credentials.USERNAME or password != self.creds["PASSWORD"]:
             return failure(200, "The user name or password is incorrect.")
         del self.sessions[session.id]  # the logged-in session replaces the anonymous one
         new = self._new_session(self.customer["CustomerID"])

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import credentials
-from .appkeys import CLOCK, SEED
+from .appkeys import CLOCK, CREDENTIALS, SEED
 from .spoton_data import NAMES, WindowError, find_record, list_records, parse_window
 
 PREFIX = "/posexport/v1/locations/{locationId}/{resource:cash-deposits|paid-in-outs}"
@@ -42,7 +41,7 @@ def _refusal(request: web.Request) -> web.Response | None:
     key = request.headers.get("x-api-key")
     if not key:
         return _error(401, "Unauthorized: send your API key in the x-api-key header.")
-    if key != credentials.SPOTON_API_KEY:
+    if key != request.app[CREDENTIALS]["SPOTON_API_KEY"]:
         return _error(403, "Forbidden: the x-api-key is not valid for this location.")
     return None
 
