@@ -82,15 +82,21 @@ def _send(prepared: Prepared, show_explain: bool, dry_run: bool, record_to: str 
             writer = open_writer(record_to)
         except (CassetteError, OSError) as exc:
             raise click.ClickException(mask(f"cannot record to {record_to}: {exc}")) from None
+    done = 0
     try:
         with click.progressbar(length=len(prepared.plans), label=f"{command}ing", file=sys.stderr,
                                item_show_func=lambda label: label or "", show_pos=True) as bar:
             def answered(outcome):
+                nonlocal done
+                done += 1
                 if writer is not None:
                     writer.append(outcome.live)
                 bar.update(1, outcome.planned.label)
 
             outcomes, seconds = run(prepared, answered)
+    except KeyboardInterrupt:  # say how far it got: a day sent half-way must not pass unnoticed
+        raise click.ClickException(f"interrupted: {done} of {len(prepared.plans)} request(s) were answered, "
+                                   "the rest were not sent (or their answers not awaited)") from None
     finally:
         if writer is not None:
             writer.close()

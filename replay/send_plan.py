@@ -29,9 +29,10 @@ DROPPED = "tillroll:dropped"
 # What the capture pipeline writes for a value; a digest is 12 hex digits and never
 # glued to another hex digit (the sweep keeps pseudonyms whole).
 TOKEN = re.compile(r"tillroll:dropped|tillroll:([a-z0-9-]+):(?:(\d{1,4}):)?([0-9a-f]{12})(?![0-9a-f])")
-# Headers a client sets for the connection it opens, never copied from a recording.
+# Headers a client sets for the connection it opens, never copied from a recording; and
+# Content-Encoding, because a recording stores the body decoded and it is sent as stored.
 HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
-                        "proxy-connection", "te", "trailer", "accept-encoding"})
+                        "proxy-connection", "te", "trailer", "accept-encoding", "content-encoding"})
 
 Lookup = Callable[[str, str], "str | None"]  # (pseudonym, field name) -> clear value, or None: leave it
 

@@ -140,3 +140,21 @@ def test_a_cassette_of_generic_traffic_needs_no_secret(tmp_path, target):
     result = CliRunner().invoke(main, ["send", str(cassette), "--to", url, "--key-file", str(key)])
     assert result.exit_code == 0, result.output
     assert seen == ["/v1/items"]
+
+
+def test_an_interrupted_run_says_how_far_it_got(pos_day, target, monkeypatch):
+    import replay.send_cli as send_cli
+
+    url, seen = target
+    real_run = send_cli.run
+
+    def interrupted(prepared, on_answer):  # Ctrl-C after the third answer
+        real_run(type(prepared)(**{**prepared.__dict__, "plans": prepared.plans[:3]}), on_answer)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(send_cli, "run", interrupted)
+    result = send(pos_day, url)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[-1] == ("Error: interrupted: 3 of 35 request(s) were answered, the rest were "
+                                              "not sent (or their answers not awaited)")
+    assert len(seen) == 3

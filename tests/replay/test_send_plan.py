@@ -98,3 +98,13 @@ def test_the_schedule_divides_the_recorded_gaps_by_the_rate():
 def test_a_rate_that_means_nothing_is_refused(text):
     with pytest.raises(ValueError, match="use recorded, max, or a multiple"):
         parse_rate(text)
+
+
+def test_a_request_is_sent_decoded_as_it_was_stored_so_its_content_encoding_is_not_copied():
+    import gzip
+
+    raw = exchange("POST", "api.example.com", "/v1/items", body=gzip.compress(b'{"a": 1}'),
+                   headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], response=b"{}")
+    concrete = fill(captured(raw), lambda t, f: None)
+    assert concrete.body == b'{"a": 1}'
+    assert "content-encoding" not in {k.lower() for k, _ in concrete.headers}
