@@ -45,6 +45,10 @@ def test_a_pos_day_is_sent_with_restored_credentials_and_live_sessions(pos_day, 
     assert "#24 spoonity order.process answers reference_number" in result.stderr
     assert "securityid: by name" in result.stderr and "spot_user: by digest" in result.stderr
     assert "spoonity order.void" in result.stderr and "failed×1 ok×1" in result.stderr
+    # the answers are a cassette like any other
+    query = CliRunner().invoke(main, ["query", "SELECT count(*) AS n FROM exchanges WHERE outcome = 'ok'",
+                                      str(tmp_path / "live"), "--format", "csv"])
+    assert query.exit_code == 0 and query.stdout.split() == ["n", str(sum(ex.outcome == "ok" for ex in live))]
 
 
 def test_values_handed_out_in_clear_are_carried_from_the_live_answers(pos_day, tmp_path):
