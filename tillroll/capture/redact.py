@@ -366,6 +366,8 @@ class Pass:
 
         def keyed(m: re.Match) -> str:
             nonlocal depth
+            if m.group("key") == PREFIX[:-1] and PSEUDONYM.match(m.string, m.start("key")):
+                return m.group()  # "tillroll:email:…" is a pseudonym, not a field "tillroll" holding "email:…"
             rule = self.rule_for(m.group("key"))
             if rule is None or rule.action == "keep":
                 val = m.group("val")

@@ -55,6 +55,15 @@ def test_free_text_redacts_json_like_xml_and_key_value_forms():
     assert "<Password>tillroll:dropped</Password>" in out
 
 
+def test_free_text_redacted_twice_keeps_its_pseudonyms():
+    """An exported cassette imported again: ``<email>tillroll:email:…</email>`` is not read as
+    a field ``email`` inside a field ``tillroll`` and pseudonymised a second time."""
+    text = "<customer><email>ann@example.com</email><first-name>Ann</first-name></customer> token=tk-99887766"
+    once = fresh().text(text, "t")
+    assert "ann@example.com" not in once and "tk-99887766" not in once
+    assert fresh().text(once, "t") == once
+
+
 def test_base64_json_members_are_decoded_redacted_and_re_encoded():
     p = Redactor(KEY).start()
     p.base64_fields = frozenset({"body"})
