@@ -66,7 +66,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         wait_ms=raw.wait_ms, receive_ms=raw.receive_ms, http_version=req.http_version,
         request_content_type=req_ctype, request_content_encoding=header(req.headers, "content-encoding"),
         request_body_size=req.body_size if req.body_size is not None else _len(req.body),
-        request_truncated=req.truncated or req_cut, vendor=profile.name, api=vendor.api, operation=vendor.operation,
+        request_truncated=req.truncated or req_cut, vendor=profile.name, api=vendor.api or raw.group, operation=vendor.operation,
         params_encoding=vendor.params_encoding, path_template=vendor.path_template, error=raw.error,
     )
     ex.error = scrub(raw.error, p) if raw.error else None  # may quote the request's bytes
@@ -308,7 +308,7 @@ def _swept_headers(p: Pass, headers: list[tuple[str, str]], where: str) -> list[
 
 # The record's text columns besides the headers: everything the sweep must cover,
 # including what a profile derived from the unredacted request (template, operation).
-_SWEPT = ("path", "path_template", "operation", "query", "request_body_text", "response_body_text",
+_SWEPT = ("path", "path_template", "api", "operation", "query", "request_body_text", "response_body_text",
           "params_json", "outcome_message", "error")
 
 

@@ -58,6 +58,9 @@ class RawExchange:
     send_ms: float | None = None
     wait_ms: float | None = None
     receive_ms: float | None = None
+    # the source's own grouping of its entries (a Postman collection's folders), stored as the
+    # exchange's api when the vendor profile names none
+    group: str | None = None
 
 
 def header(headers: Headers, name: str) -> str | None:

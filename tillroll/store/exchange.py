@@ -73,7 +73,8 @@ _COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("request_truncated", pa.bool_(), False, "body stored only up to the size limit"),
     # vendor view
     ("vendor", pa.string(), True, "spot, spoton, xgl, spoonity, generic"),
-    ("api", pa.string(), True, "the vendor API, e.g. CustomerConnect, posexport"),
+    ("api", pa.string(), True, "the vendor API, e.g. CustomerConnect, posexport; for another vendor, the "
+     "imported file's own grouping (a Postman collection's folders)"),
     ("operation", pa.string(), True, "RequestType, action_type, cash-deposits.list, ..."),
     ("params_json", pa.large_string(), True, "decoded, redacted request parameters (JSON)"),
     ("params_encoding", pa.string(), True, "Parameters, Params, Body (Base64), query, json"),
