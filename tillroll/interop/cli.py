@@ -13,6 +13,7 @@ from tillroll.capture import PolicyError, load_policy
 from . import formats
 from .exporter import FORMATS, export_cassette
 from .importer import DEFAULT_MAX_BODY, import_files
+from .postman import BrokenEnvironment, load_environment
 
 
 @click.command("import", context_settings=CONTEXT)
@@ -30,27 +31,42 @@ from .importer import DEFAULT_MAX_BODY, import_files
               help="From a truncated or damaged file, keep the entries before the damage.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Processes decoding and redacting the entries of big files (default: one per core).")
+@click.option("--environment", type=click.Path(path_type=Path, dir_okay=False),
+              help="Postman environment export whose values fill the collections' {{variables}}.")
 @user_errors
-def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial, workers) -> None:
-    """Import HAR files and mitmproxy flow files into CASSETTE, decoded and redacted as
-    the recording proxy does.
+def import_traffic(files, cassette, fmt, key_file, policy, max_body, partial, workers, environment) -> None:
+    """Import recorded traffic into CASSETTE, decoded and redacted as the recording proxy does.
 
     HAR 1.2 from browsers, Charles, Fiddler, Proxyman, Postman or mitmproxy's savehar
-    (also gzipped), and flow files written by `mitmdump -w`: the format is read from
-    the content. A broken entry is skipped and reported; a broken file is not imported
-    at all (unless --partial). Exit status 1 when a file could not be imported.
+    (also gzipped); flow files written by `mitmdump -w`; vcrpy cassettes (YAML or JSON,
+    also the format before vcrpy 1.0), Ruby VCR and Betamax cassettes; Postman collections
+    v2.0/v2.1 (each saved example is an exchange). The format is read from the content.
+    A broken entry is skipped and reported; a broken file is not imported at all (unless
+    --partial). Exit status 1 when a file could not be imported or yielded nothing.
 
     \b
     Example:
       tillroll import session.har --cassette cassettes/imported
       tillroll import capture.mitm chrome.har.gz --cassette cassettes/imported
+      tillroll import tests/cassettes/*.yaml --cassette cassettes/from-vcr
+      tillroll import api.postman_collection.json --environment sandbox.postman_environment.json \\
+          --cassette cassettes/examples
     """
     try:
         key, rules = load_key(key_file), load_policy(policy)
     except (RedactionKeyError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
+    variables = None
+    if environment is not None:
+        try:
+            variables = load_environment(environment.read_bytes(), str(environment))
+        except OSError as exc:
+            raise click.ClickException(f"{environment}: cannot be read ({exc.strerror or type(exc).__name__})") \
+                from None
+        except BrokenEnvironment as exc:
+            raise click.ClickException(f"{exc}: nothing imported") from None
     summary = import_files(list(files), cassette, key, rules, fmt=fmt, max_body=max_body, partial=partial,
-                           workers=workers, progress=_ImportProgress())
+                           workers=workers, environment=variables, progress=_ImportProgress())
     click.echo(summary.text())
     if summary.failed_files:
         sys.exit(1)

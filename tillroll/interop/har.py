@@ -154,14 +154,14 @@ def _request_body(post: Any, headers: list[tuple[str, str]]) -> bytes | None:
     if text is None:
         return None
     body = _decode_text(text, post.get("encoding"), "request.postData")
-    return _as_on_the_wire(body, header(headers, "content-encoding"))[0]
+    return as_on_the_wire(body, header(headers, "content-encoding"))[0]
 
 
 def _response_body(content: Any, headers: list[tuple[str, str]]) -> tuple[bytes | None, list[tuple[str, str]]]:
     if not isinstance(content, dict) or content.get("text") is None:
         return None, headers
     body = _decode_text(content["text"], content.get("encoding"), "response.content")
-    body, undone = _as_on_the_wire(body, header(headers, "content-encoding"))
+    body, undone = as_on_the_wire(body, header(headers, "content-encoding"))
     if undone:  # a coding we cannot redo: the body stays decoded, so the header must go
         headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
     return body, headers
@@ -180,7 +180,7 @@ def _decode_text(text: Any, encoding: Any, where: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _as_on_the_wire(body: bytes, coding: str | None) -> tuple[bytes, bool]:
+def as_on_the_wire(body: bytes, coding: str | None) -> tuple[bytes, bool]:
     """HAR keeps bodies decoded; the raw exchange holds them as sent. Returns the body and
     whether the declared coding could not be redone (then the body is left decoded)."""
     if not coding or coding.strip().lower() == "identity":

@@ -1,17 +1,20 @@
-"""Import HAR and mitmproxy flow files into a cassette.
+"""Import HAR files, mitmproxy flow files, vcrpy, Ruby VCR and Betamax cassettes and Postman
+collections into a cassette.
 
 Every entry goes through :func:`~tillroll.capture.pipeline.capture`, the recording proxy's own
 decoding and redaction, and gets the match key replay looks it up by. A file is imported
 whole or not at all: its exchanges are written to a staging cassette inside the target
 (invisible to readers) and moved in only when the file has been read to its end. A broken
 entry is skipped and reported; a broken file (truncated, not JSON, a flow format this
-mitmproxy cannot read) leaves the cassette as it was, unless ``partial`` asks for the
-entries before the damage.
+mitmproxy cannot read, a YAML tag that would run code) leaves the cassette as it was, unless
+``partial`` asks for the entries before the damage. A file that yields nothing (every entry
+skipped, or none there) counts as not imported.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gzip
 import os
 import shutil
@@ -28,9 +31,14 @@ from tillroll.store.objectstore import is_remote, local_dir, parse
 from tillroll.store.remote import publish
 from tillroll.store import init_cassette, open_writer
 from . import formats
+from .betamax import read_betamax
+from .cassettes import NotACassette, Note, Skipped, load_document
 from .har import BrokenEntry, read_har
 from .json_stream import JsonStream, JsonStreamError
 from .mitm import UnreadableFlows, read_flows
+from .postman import read_postman
+from .ruby_vcr import read_ruby_vcr
+from .vcrpy import read_vcrpy
 from .workers import BATCH, InProcess, Pool, WorkerFailed
 
 PARALLEL_FROM = 4 << 20  # bytes: smaller files are captured in this process (workers take a second to start)
@@ -51,6 +59,7 @@ class FileResult:
     reasons: list[str] = dataclasses.field(default_factory=list)  # the first few skipped entries
     failed: str | None = None  # why the file as a whole was not imported
     kept_partial: bool = False
+    notes: list[str] = dataclasses.field(default_factory=list)  # which times were used, what was unresolved
 
     def skip(self, index: int, why: str) -> None:
         self.skipped += 1
@@ -77,7 +86,7 @@ class ImportSummary:
 
     def text(self) -> str:
         lines = [f"imported {self.imported:,} exchange(s) into {self.cassette}; skipped {self.skipped:,} "
-                 f"broken entr{'y' if self.skipped == 1 else 'ies'}; {self.failed_files} file(s) not imported"]
+                 f"entr{'y' if self.skipped == 1 else 'ies'}; {self.failed_files} file(s) not imported"]
         for f in self.files:
             if f.failed is not None:
                 kept = f" (kept the {f.imported:,} exchange(s) before it: --partial)" if f.kept_partial else \
@@ -85,6 +94,7 @@ class ImportSummary:
                 lines.append(f"  {f.path}: {f.failed}{kept}")
             else:
                 lines.append(f"  {f.path}: {f.format}, {f.imported:,} imported, {f.skipped:,} skipped")
+            lines += [f"    note: {note}" for note in f.notes]
             lines += [f"    {why}" for why in f.reasons]
             if f.skipped > len(f.reasons):
                 lines.append(f"    … and {f.skipped - len(f.reasons):,} more")
@@ -93,12 +103,13 @@ class ImportSummary:
 
 def import_files(paths: list[Path], cassette: Path | str, key: bytes, policy: Policy = DEFAULT_POLICY, *,
                  fmt: str | None = None, max_body: int = DEFAULT_MAX_BODY, partial: bool = False,
-                 workers: int | None = None,
+                 workers: int | None = None, environment: dict[str, str] | None = None,
                  progress: Callable[[Path, int, int], None] | None = None) -> ImportSummary:
     """Import *paths* into *cassette* (created when missing), redacting with *key* and
-    *policy*. *fmt* forces a format (``"har"`` or ``"mitm"``) instead of detecting it;
-    *workers* processes capture the entries of big files (default: one per core);
-    *progress* is called with ``(path, bytes read, file size)`` as the file is read."""
+    *policy*. *fmt* forces a format (one of :data:`formats.FORMATS`) instead of detecting
+    it; *workers* processes capture the entries of big files (default: one per core);
+    *environment* holds Postman variables (a Postman environment's values); *progress* is
+    called with ``(path, bytes read, file size)`` as the file is read."""
     remote = is_remote(cassette)
     # an s3:// cassette: files are staged on this machine and uploaded when a file is whole
     home = local_dir(parse(str(cassette)), "imports") if remote else Path(cassette)
@@ -110,18 +121,30 @@ def import_files(paths: list[Path], cassette: Path | str, key: bytes, policy: Po
     _remove_abandoned_staging(home)
     workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use, not the machine's
     results = []
+    source = _Source(dt.datetime.now(dt.timezone.utc), environment or {})
     for path in paths:
         result = FileResult(Path(path))
         results.append(result)
         try:
-            _import_file(result, cassette, home, key, policy, fmt, max_body, partial, workers, progress)
+            _import_file(result, cassette, home, key, policy, fmt, max_body, partial, workers, progress, source)
         except FileNotImported as exc:
             result.failed = str(exc)
+        if result.failed is None and result.imported == 0:  # read to its end, yet nothing in it to keep
+            result.failed = f"every one of its {result.skipped:,} entries was skipped" if result.skipped \
+                else "holds no exchanges"
     return ImportSummary(cassette, results)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """What every file of one import shares: its start (the time of entries that carry none)
+    and the Postman variables given."""
+    now: dt.datetime
+    environment: dict[str, str]
+
+
 def _import_file(result: FileResult, cassette: Path | str, home: Path, key: bytes, policy: Policy, fmt: str | None,
-                 max_body: int, partial: bool, workers: int, progress) -> None:
+                 max_body: int, partial: bool, workers: int, progress, source: _Source) -> None:
     path = result.path
     try:
         fo = formats.open_traffic(path)
@@ -143,15 +166,20 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
             problem = None
             batch: list = []
             try:
-                for index, item in enumerate(_entries(fo, result.format, max_body, path, size, progress)):
+                index = -1
+                for item in _entries(fo, result.format, max_body, path, size, progress, source):
+                    if isinstance(item, Note):
+                        result.notes.append(item)
+                        continue
+                    index += 1
                     if isinstance(item, BrokenEntry):
-                        result.skip(index, str(item))
+                        result.skip(-1 if isinstance(item, Skipped) else index, str(item))
                         continue
                     batch.append((index, item))
                     if len(batch) >= BATCH:
                         sink.submit(batch)
                         batch = []
-            except (JsonStreamError, UnreadableFlows, EOFError, OSError, zlib.error) as exc:
+            except (JsonStreamError, UnreadableFlows, NotACassette, EOFError, OSError, zlib.error) as exc:
                 problem = _file_problem(exc)
             if batch:  # the last entries, or those read before the damage
                 sink.submit(batch)
@@ -173,7 +201,8 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
                 shutil.rmtree(staging, ignore_errors=True)
 
 
-def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress) -> Iterator[RawExchange | BrokenEntry]:
+def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress,
+             source: _Source) -> Iterator[RawExchange | BrokenEntry | Note]:
     if fmt == formats.HAR:
         for n, item in enumerate(read_har(JsonStream(fo), max_body=max_body)):
             if progress is not None and n % 256 == 0:
@@ -184,6 +213,13 @@ def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress
             if progress is not None and n % 256 == 0:
                 progress(path, _position(fo), size)
             yield item
+    elif fmt in formats.CASSETTES:
+        doc = load_document(fo)  # test cassettes are small: read whole
+        if fmt == formats.POSTMAN:
+            yield from read_postman(doc, max_body=max_body, now=source.now, environment=source.environment)
+        else:
+            read = {formats.VCRPY: read_vcrpy, formats.RUBY_VCR: read_ruby_vcr, formats.BETAMAX: read_betamax}[fmt]
+            yield from read(doc, max_body=max_body, now=source.now)
     else:
         raise FileNotImported(f"unknown format {fmt!r}: use one of {', '.join(formats.FORMATS)}")
     if progress is not None:
@@ -191,6 +227,8 @@ def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress
 
 
 def _file_problem(exc: BaseException) -> str:
+    if isinstance(exc, NotACassette):
+        return str(exc)
     if isinstance(exc, JsonStreamError) and exc.truncated:
         return f"is truncated: {exc}"
     if isinstance(exc, EOFError):  # gzip

@@ -122,7 +122,7 @@ def test_a_file_that_is_neither_is_named_without_echoing_its_content(real_day, t
     json_not_har.write_text('{"items": []}')
     result = run_import(real_day, tmp_path / "c", other, empty, json_not_har, real_day.har)
     assert result.exit_code == 1
-    assert "notes.txt: is neither a HAR file nor a mitmproxy flow file" in result.output
+    assert "notes.txt: is in none of the formats tillroll imports (HAR, a mitmproxy flow file" in result.output
     assert "empty.har: is empty" in result.output
     assert "data.har: is JSON but not a HAR file" in result.output
     assert creds.PASSWORD not in result.output
