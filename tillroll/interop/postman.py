@@ -146,7 +146,8 @@ def _exchange(example: Any, item: dict, folders: list[str], auth: Any, resolve: 
         raise BrokenEntry("has a response without a body (Postman saved none)")
     headers = [(resolve(k), resolve(v)) for k, v in _header_list(request.get("header"))]
     uri, query = _url(request.get("url"), resolve)
-    request_body, content_type = _body(request.get("body"), resolve)
+    declared = next((v for k, v in headers if k.lower() == "content-type"), None)
+    request_body, content_type = _body(request.get("body"), resolve, declared)
     if content_type and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", content_type))
     headers, query = _with_auth(request.get("auth") or item.get("request", {}).get("auth") or auth,
@@ -200,7 +201,7 @@ def _url(url: Any, resolve: _Resolver) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc}{'/'.join(segments) or '/'}", query
 
 
-def _body(body: Any, resolve: _Resolver) -> tuple[bytes | None, str | None]:
+def _body(body: Any, resolve: _Resolver, declared: str | None) -> tuple[bytes | None, str | None]:
     if not isinstance(body, dict) or body.get("disabled"):
         return None, None
     mode = body.get("mode")
@@ -208,8 +209,9 @@ def _body(body: Any, resolve: _Resolver) -> tuple[bytes | None, str | None]:
         text = resolve(body.get("raw"))
         language = (((body.get("options") or {}).get("raw") or {}).get("language") or "")
         return (text.encode() if text else None), _CONTENT_TYPES.get(language) if text else None
-    if mode == "urlencoded":
-        pairs = [(resolve(p.get("key")), resolve(p.get("value"))) for p in body.get("urlencoded") or []
+    if mode == "urlencoded" or (mode == "formdata" and "x-www-form-urlencoded" in (declared or "")):
+        # (form data under a declared urlencoded Content-Type: what the server took, so what was sent)
+        pairs = [(resolve(p.get("key")), resolve(p.get("value"))) for p in body.get(mode) or []
                  if isinstance(p, dict) and not p.get("disabled")]
         return urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
     if mode == "formdata":
