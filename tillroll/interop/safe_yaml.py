@@ -93,7 +93,9 @@ def load_yaml(text: bytes) -> Any:
             raise UnsafeYaml("holds more than one YAML document: a cassette is one") from None
         raise UnsafeYaml(f"is not valid YAML (an alias to an anchor it does not define{_line(exc)})") from None
     except yaml.YAMLError as exc:
-        problem = str(getattr(exc, "problem", "") or "it does not parse").split("'")[0].strip()
+        # PyYAML's problems are its grammar's words ("did not find expected key"), quoting at most
+        # one character of the file
+        problem = str(getattr(exc, "problem", "") or "it does not parse")[:80]
         raise UnsafeYaml(f"is not valid YAML ({problem}{_line(exc)})") from None
     except (ValueError, RecursionError):
         raise UnsafeYaml("is not valid YAML (a value or nesting it cannot hold)") from None
