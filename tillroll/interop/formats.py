@@ -87,7 +87,7 @@ def detect(fo: BinaryIO, name: str) -> str:
         return MITM
     if re.search(rb"^http_interactions\s*:", text, re.MULTILINE):
         return BETAMAX if _BETAMAX.search(text) else RUBY_VCR
-    if re.search(rb"^(interactions|version)\s*:|^-\s+request\s*:", text, re.MULTILINE):
+    if re.search(rb"^interactions\s*:|^-\s+request\s*:", text, re.MULTILINE):
         return VCRPY
     if _looks_like_yaml(text):
         raise UnknownFormat(f"{name} is YAML but not a cassette (a vcrpy cassette has interactions:, "

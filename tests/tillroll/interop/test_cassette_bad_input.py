@@ -72,18 +72,20 @@ def test_a_tag_that_would_run_code_is_refused_and_never_run(key_file, tmp_path, 
 
 def test_a_yaml_file_that_is_no_cassette_and_other_unknown_tags(key_file, tmp_path):
     (tmp_path / "config.yaml").write_text("database:\n  host: localhost\n  port: 5432\n")
+    (tmp_path / "compose.yaml").write_text("version: '3'\nservices:\n  web: {image: nginx}\n")
     (tmp_path / "ruby.yml").write_text("---\nhttp_interactions:\n- !ruby/object:Net::HTTPResponse\n  code: 200\n")
     (tmp_path / "two.yaml").write_text(GOOD_VCRPY + "---\n" + GOOD_VCRPY)
     (tmp_path / "half.yaml").write_text(GOOD_VCRPY[: len(GOOD_VCRPY) * 2 // 3])  # a half-written file
-    result = run_import(key_file, tmp_path / "c", *(tmp_path / n for n in ("config.yaml", "ruby.yml", "two.yaml",
-                                                                           "half.yaml")))
+    result = run_import(key_file, tmp_path / "c", *(tmp_path / n for n in ("config.yaml", "compose.yaml", "ruby.yml",
+                                                                           "two.yaml", "half.yaml")))
     assert result.exit_code == 1
     assert "config.yaml: is YAML but not a cassette" in result.output
+    assert "compose.yaml: is YAML but not a cassette" in result.output  # a top-level version: is not enough
     assert "ruby.yml: uses the YAML tag !ruby/object:Net::HTTPResponse at line 3, which tillroll does not read" \
         in result.output
     assert "two.yaml: holds more than one YAML document" in result.output
     assert "half.yaml: is not valid YAML" in result.output
-    assert "4 file(s) not imported" in result.output and stored(tmp_path / "c") == []
+    assert "5 file(s) not imported" in result.output and stored(tmp_path / "c") == []
 
 
 def test_a_vcrpy_cassette_of_another_version_and_broken_interactions(key_file, tmp_path):
