@@ -73,6 +73,8 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     ex.request_headers = p.headers(req.headers, "request.header")
     ex.query = p.query(req.query, "request.query") or None
     ex.path = p.value(req.path, "request.path")
+    if raw.group and not vendor.api:  # a name its author wrote (a Postman folder): free text
+        ex.api = p.text(raw.group, "source.group")
     drop = policy.drops_body(view.path)
     req_strict = _still_strict(p, req_text, req_strict)
     ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")

@@ -26,7 +26,8 @@ from typing import Callable, Iterator
 from tillroll.store import parquet_files as pqf
 from tillroll.capture import DEFAULT_MAX_BODY  # as the recording proxy's tillroll_max_body
 from tillroll.capture import DEFAULT_POLICY, Policy
-from tillroll.capture import RawExchange
+from tillroll.capture import RawExchange, Redactor
+from tillroll.capture.scrub import scrub
 from tillroll.store.objectstore import is_remote, local_dir, parse
 from tillroll.store.remote import publish
 from tillroll.store import init_cassette, open_writer
@@ -121,7 +122,7 @@ def import_files(paths: list[Path], cassette: Path | str, key: bytes, policy: Po
     _remove_abandoned_staging(home)
     workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use, not the machine's
     results = []
-    source = _Source(dt.datetime.now(dt.timezone.utc), environment or {})
+    source = _Source(dt.datetime.now(dt.timezone.utc), environment or {}, Redactor(key, policy))
     for path in paths:
         result = FileResult(Path(path))
         results.append(result)
@@ -137,10 +138,11 @@ def import_files(paths: list[Path], cassette: Path | str, key: bytes, policy: Po
 
 @dataclasses.dataclass(frozen=True)
 class _Source:
-    """What every file of one import shares: its start (the time of entries that carry none)
-    and the Postman variables given."""
+    """What every file of one import shares: its start (the time of entries that carry none),
+    the Postman variables given, and the redactor of the lines it prints."""
     now: dt.datetime
     environment: dict[str, str]
+    redactor: Redactor
 
 
 def _import_file(result: FileResult, cassette: Path | str, home: Path, key: bytes, policy: Policy, fmt: str | None,
@@ -169,11 +171,14 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
                 index = -1
                 for item in _entries(fo, result.format, max_body, path, size, progress, source):
                     if isinstance(item, Note):
-                        result.notes.append(item)
+                        result.notes.append(_printable(item, source.redactor))
                         continue
                     index += 1
+                    if isinstance(item, Skipped):  # it names its entry: words its author wrote
+                        result.skip(-1, _printable(item, source.redactor))
+                        continue
                     if isinstance(item, BrokenEntry):
-                        result.skip(-1 if isinstance(item, Skipped) else index, str(item))
+                        result.skip(index, str(item))
                         continue
                     batch.append((index, item))
                     if len(batch) >= BATCH:
@@ -224,6 +229,12 @@ def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress
         raise FileNotImported(f"unknown format {fmt!r}: use one of {', '.join(formats.FORMATS)}")
     if progress is not None:
         progress(path, size or 0, size)
+
+
+def _printable(text: Exception | str, redactor: Redactor) -> str:
+    """A line naming an entry by what its file calls it (a Postman request, a variable), made fit
+    to print: request data elided, detected secrets redacted, as any free text."""
+    return scrub(str(text), redactor.start())
 
 
 def _file_problem(exc: BaseException) -> str:

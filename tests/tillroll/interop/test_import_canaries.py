@@ -166,3 +166,27 @@ def test_the_canaries_are_in_the_files_before_import():
              "".join(postman(p, c))]
     for text in texts:
         assert sorted(leaks(text.encode(), c)) == sorted(c), text[:80]
+
+
+def test_names_a_collection_author_wrote_are_redacted_where_printed_or_stored(tmp_path):
+    """Request and folder names are free text: a card or an email in one is redacted in the
+    summary (a request without an example is listed by name) and in the stored group."""
+    c = {"card": card_number(), "email": email()}
+    example = {"name": "ok", "code": 200, "status": "OK", "header": [], "body": "{}",
+               "originalRequest": {"method": "GET", "url": "http://127.0.0.1:9/v1/x"}}
+    collection = {"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+                  "item": [{"name": f"Refunds for {c['email']}", "item": [
+                      {"name": "with example", "request": {"method": "GET", "url": "http://127.0.0.1:9/v1/x"},
+                       "response": [example]},
+                      {"name": f"card {c['card']}", "request": {"method": "GET", "url": "http://127.0.0.1:9/v1/y"}}]}]}
+    source = tmp_path / "named.postman_collection.json"
+    source.write_text(json.dumps(collection))
+    key = tmp_path / "key"
+    key.write_text("canary-import-key-0123456789abcdef")
+    result = CliRunner().invoke(main, ["import", str(source), "--cassette", str(tmp_path / "c"), "--key-file", str(key)])
+    assert result.exit_code == 0, result.output
+    assert "has no saved example" in result.output and leaks(result.output.encode(), c) == []
+    for f in (tmp_path / "c").rglob("*.parquet"):
+        assert leaks(f.read_bytes(), c) == []
+    [api] = duckdb.connect().execute(f"SELECT api FROM read_parquet('{tmp_path}/c/**/*.parquet')").fetchone()
+    assert api.startswith("Refunds for tillroll:")  # still there to group by, the address redacted
