@@ -220,11 +220,15 @@ def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress
             yield item
     elif fmt in formats.CASSETTES:
         doc = load_document(fo)  # test cassettes are small: read whole
-        if fmt == formats.POSTMAN:
-            yield from read_postman(doc, max_body=max_body, now=source.now, environment=source.environment)
-        else:
-            read = {formats.VCRPY: read_vcrpy, formats.RUBY_VCR: read_ruby_vcr, formats.BETAMAX: read_betamax}[fmt]
-            yield from read(doc, max_body=max_body, now=source.now)
+        try:
+            if fmt == formats.POSTMAN:
+                yield from read_postman(doc, max_body=max_body, now=source.now, environment=source.environment)
+            else:
+                read = {formats.VCRPY: read_vcrpy, formats.RUBY_VCR: read_ruby_vcr,
+                        formats.BETAMAX: read_betamax}[fmt]
+                yield from read(doc, max_body=max_body, now=source.now)
+        except RecursionError:  # folders in folders, deeper than any collection is written
+            raise NotACassette("is nested deeper than tillroll reads") from None
     else:
         raise FileNotImported(f"unknown format {fmt!r}: use one of {', '.join(formats.FORMATS)}")
     if progress is not None:

@@ -186,3 +186,14 @@ def test_broken_bodies_name_the_part_never_the_value(key_file, tmp_path):
     assert "entry 0: has a response body marked base64 that is not valid base64" in result.output
     assert "entry 1: has a request header value that is not text" in result.output
     assert secret not in result.output and result.exit_code == 1
+
+
+def test_a_collection_nested_deeper_than_any_is_written_is_one_line(key_file, tmp_path):
+    deep = tmp_path / "deep.postman_collection.json"
+    folders = 3000
+    deep.write_text('{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, '
+                    '"item": [' + '{"name": "f", "item": [' * folders + "]}" * folders + "]}")
+    result = run_import(key_file, tmp_path / "c", deep)
+    assert result.exit_code == 1
+    assert "deep.postman_collection.json: is not valid JSON (not UTF-8, or nested deeper than any cassette)" \
+        in result.output
