@@ -121,6 +121,11 @@ def _unbrotli(body: bytes, limit: int | None) -> tuple[bytes, bool]:
     data = b"".join(out)
     if size > room:
         return data[:room], True
+    if not data and not d.is_finished():
+        # br has no magic number: other bytes (a gzip body under a wrong header, depending on
+        # its timestamp) can read as the start of a stream that never yields a byte. Nothing
+        # decoded and no end marker is taken for what it most likely is, not brotli.
+        raise ValueError("not a brotli stream")
     return data, not d.is_finished()
 
 
