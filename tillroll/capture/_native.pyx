@@ -127,6 +127,12 @@ cdef bint _secret(str text) except -1:
         return False
     if not text.isascii():
         return _pure_maybe_secret(text)
+    ch = text[0]
+    if ch == "e" or ch == "W":  # Base64 of JSON (detectors.BASE64_JSON_STARTS)
+        c = <unsigned int>text[1]
+        if (ch == "e" and (c == 121 or c == 119 or c == 51)) or \
+                (ch == "W" and (c == 121 or c == 119 or c == 51 or c == 122 or c == 50 or c == 49)):
+            return True
     for i in range(n):
         ch = text[i]
         c = <unsigned int>ch

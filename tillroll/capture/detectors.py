@@ -25,6 +25,9 @@ _COMBINED = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{rx})" for kind, 
 MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
+# How Base64 of a JSON object or array begins ({"  { {\n {}  [" [{ [0 [t [f [[ ...): such a
+# value may carry secrets inside, so it is decoded and walked wherever it stands.
+BASE64_JSON_STARTS = frozenset({"ey", "ew", "e3", "Wy", "Ww", "W3", "Wz", "W2", "W1"})
 
 
 def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when built
@@ -35,7 +38,7 @@ def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when
         return True
     if len(text) < 13:  # too short for a card, a JWT, a key or a bearer token
         return False
-    if "eyJ" in text or "-----BEGIN" in text:
+    if "eyJ" in text or "-----BEGIN" in text or text[:2] in BASE64_JSON_STARTS:
         return True
     if _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -"):
         return True

@@ -27,7 +27,7 @@ from typing import Any, Callable
 from urllib.parse import quote_plus, unquote_plus
 
 from . import jsonish, native
-from .detectors import MIN_LENGTH, maybe_secret, scan
+from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
 from .keys import key_id
 from .policy import (
@@ -155,7 +155,12 @@ class Pass:
         return self._detected(text, where)
 
     def _detected(self, text: str, where: str) -> str:
-        """:meth:`value` for text that already passed the prefilter (the walk checks inline)."""
+        """:meth:`value` for text that already passed the prefilter (the walk checks inline).
+        Base64 of JSON, whatever its field and vendor, is decoded and redacted inside."""
+        if text[:2] in BASE64_JSON_STARTS:
+            decoded = decode_base64_json(text)
+            if type(decoded) is dict or type(decoded) is list:
+                return self._base64_redacted(text, decoded, where)
         hits = list(scan(text))
         if not hits:
             return text
@@ -288,6 +293,9 @@ class Pass:
         decoded = decode_base64_json(value)
         if decoded is None:  # not Base64 JSON after all: treat it as free text
             return self.text(value, where)
+        return self._base64_redacted(value, decoded, where)
+
+    def _base64_redacted(self, value: str, decoded: Any, where: str) -> str:
         redacted = self.json(decoded, f"{where}(base64)")
         if redacted is decoded or redacted == decoded:
             return value

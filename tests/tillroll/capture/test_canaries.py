@@ -44,6 +44,8 @@ def fresh_canaries() -> dict[str, str]:
         # request values that only their own response shows to be PII (a lookup)
         "lookup_phone": "".join(str(d) for d in card_number()[:10]), "lookup_name": token("Lkp"),
         "lookup_number": str(7_000_000_000 + int(card_number()[:9])),
+        # Base64 of JSON outside SPOT's declared Body: any vendor, body, query or header
+        "b64_body_password": token("B64PW-"), "b64_query_token": token("B64Q-"), "b64_header_card": card_number(),
     }
 
 
@@ -112,6 +114,14 @@ def planted(c: dict[str, str]) -> list:
             "Search": c["lookup_name"], "StoreNumber": int(c["lookup_number"])}}).encode(),
                  response=json.dumps({"Failed": False, "ReturnObject": [
                      {"LastName": c["lookup_name"], "Phone": c["lookup_number"]}]}).encode()),
+        exchange("POST", "api.example.com", "/v1/session",
+                 query="state=" + base64.urlsafe_b64encode(json.dumps(
+                     [{"access_token": c["b64_query_token"]}]).encode()).decode(),
+                 headers=[("Content-Type", "application/json"), ("X-Context", base64.b64encode(json.dumps(
+                     {"card": c["b64_header_card"]}, indent=1).encode()).decode())],
+                 body=json.dumps({"data": base64.b64encode(json.dumps(
+                     {"user": "bob", "password": c["b64_body_password"]}).encode()).decode()}).encode(),
+                 response=b'{"ok": true}'),
         exchange("POST", "api.example.com", "/v1/upload", headers=[("Content-Type", "application/octet-stream")],
                  body=b"\x00\xff\xfe binary " + c["binary_card"].encode() + b" \x80\x81", response=b"{}"),
     ]
