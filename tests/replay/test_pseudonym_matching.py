@@ -108,7 +108,8 @@ def exchanges(draw):
 def cassette_of(recorded, matching: Matching) -> Recordings:
     """The recordings replay would load for *recorded* (in memory: no disk per example)."""
     table = pa.table({"host": [r.host for r in recorded], "port": [r.port for r in recorded],
-                      "method": [r.method for r in recorded], "operation": [r.operation for r in recorded]})
+                      "method": [r.method for r in recorded], "operation": [r.operation for r in recorded],
+                      "match_key": [r.match_key for r in recorded]})
     stored = [r.match_key for r in recorded]
     return Recordings(path="<memory>", table=table, matching=matching, index=_index(stored, matching, table),
                       key_ids=set(), responses=ResponseReader([]), _stored=stored)
