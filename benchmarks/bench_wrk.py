@@ -111,6 +111,7 @@ HEALTH = "/__tillroll/health"
 TARGET_REPLAY = 0.90
 TARGET_RECORD = 0.95
 BUSY_OTHERS = 0.10  # cores of other work on the server's core during a run: its figure is not clean
+BUSY_OTHERS_LOAD = 0.25  # on wrk's core (the record upstream runs there too: it counts as other work)
 HOP_BY_HOP = SERVER_WRITES | {"proxy-connection", "te", "trailer", "upgrade"}
 
 
@@ -267,9 +268,16 @@ def timed_run(url: str, script: Path, pid: int, args, seconds: float, tree: bool
     """One wrk run, with the server's CPU time around it and what else ran on the server's CPU."""
     cpu = tree_cpu if tree else proc_cpu
     core = args.server_cpus[0] if args.server_cpus else None
-    c0, (b0, s0), t0 = cpu(pid), cpu_busy(core), time.monotonic()
+    lcore = args.load_cpus[0] if args.load_cpus else None
+    mates = getattr(args, "load_core_mates", [])  # our processes pinned beside wrk (the record upstream)
+    m0 = sum(proc_cpu(m) for m in mates)
+    c0, (b0, s0), (l0, _), t0 = cpu(pid), cpu_busy(core), cpu_busy(lcore), time.monotonic()
     res = run_wrk(url, script, args.threads, args.connections, seconds, args.load_cpus)
-    c1, (b1, s1), t1 = cpu(pid), cpu_busy(core), time.monotonic()
+    c1, (b1, s1), (l1, _), t1 = cpu(pid), cpu_busy(core), cpu_busy(lcore), time.monotonic()
+    res["mates_cores"] = (sum(proc_cpu(m) for m in mates) - m0) / (t1 - t0)
+    res["load_core_busy"] = (l1 - l0) / (t1 - t0) if lcore is not None else float("nan")
+    # other work on wrk's core starves wrk: the server then waits for requests (flatters the slower one)
+    res["others_on_load_core"] = max(0.0, res["load_core_busy"] - res["wrk_cores"] - res["mates_cores"])
     res["server_cpu_s"] = c1 - c0
     res["cpu_us_per_req"] = res["server_cpu_s"] * 1e6 / max(1, res["requests"])
     res["server_core_busy"] = (b1 - b0) / (t1 - t0)
@@ -284,7 +292,7 @@ def show(label: str, r: dict) -> str:
     st = ", ".join(f"{k}: {v:,}" for k, v in sorted(r["statuses"].items()))
     return (f"    {label:<9} {r['rps']:>9,.0f} req/s  p50 {lat['p50'] / 1000:6.2f} ms  p90 {lat['p90'] / 1000:6.2f} ms"
             f"  p99 {lat['p99'] / 1000:6.2f} ms  cpu {r['cpu_us_per_req']:5.0f} µs/req  errors "
-            f"{r['errors_total']}  core busy {r['server_core_busy']:.2f}, others {r['others_on_core']:.2f}  [{st}]")
+            f"{r['errors_total']}  core busy {r['server_core_busy']:.2f}, others {r['others_on_core']:.2f}; wrk {r['wrk_cores']:.2f}, its core busy {r['load_core_busy']:.2f}  [{st}]")
 
 
 def alternate(name: str, urls: dict, pids: dict, script: Path, args, order: tuple[str, str], tree: bool) -> dict:
@@ -300,17 +308,30 @@ def alternate(name: str, urls: dict, pids: dict, script: Path, args, order: tupl
             runs[kind].append(r)
             print(show(f"{kind} {rnd + 1}", r), flush=True)
     ratios = [b["rps"] / a["rps"] for a, b in zip(runs[base], runs[other])]
+
+    def clean(r: dict) -> bool:
+        return not (r["others_on_core"] > BUSY_OTHERS or r["steal"] > BUSY_OTHERS
+                    or r["others_on_load_core"] > BUSY_OTHERS_LOAD)
+
+    clean_ratios = [x for x, a, b in zip(ratios, runs[base], runs[other]) if clean(a) and clean(b)]
     busy = [r for k in order for r in runs[k] if r["others_on_core"] > BUSY_OTHERS or r["steal"] > BUSY_OTHERS]
+    starved = [r for k in order for r in runs[k] if r["others_on_load_core"] > BUSY_OTHERS_LOAD]
     if busy:
         print(f"    WARNING: in {len(busy)} of {2 * args.rounds} runs other work took more than {BUSY_OTHERS:.2f} of "
               "the server's core (or the hypervisor stole it): those figures are too low", flush=True)
+    if starved:
+        print(f"    WARNING: in {len(starved)} of {2 * args.rounds} runs other work took more than "
+              f"{BUSY_OTHERS_LOAD:.2f} of wrk's core: wrk may not have saturated the server", flush=True)
     pooled = sum(r["requests"] for r in runs[other]) / sum(r["requests"] for r in runs[base])
     capacity = (sum(r["server_cpu_s"] for r in runs[base]) / sum(r["requests"] for r in runs[base])) / \
                (sum(r["server_cpu_s"] for r in runs[other]) / sum(r["requests"] for r in runs[other]))
-    out = {"set": name, "busy_runs": len(busy), "warmups": warmups, "runs": runs, "ratios": ratios, "median_ratio": statistics.median(ratios),
+    out = {"set": name, "busy_runs": len(busy), "starved_runs": len(starved), "clean_ratios": clean_ratios,
+           "clean_median_ratio": statistics.median(clean_ratios) if clean_ratios else None, "warmups": warmups, "runs": runs, "ratios": ratios, "median_ratio": statistics.median(ratios),
            "pooled_ratio": pooled, "capacity_ratio": capacity}
     print(f"    {other}/{base}: rounds " + " / ".join(f"{x:.3f}" for x in ratios) +
-          f"; median {out['median_ratio']:.3f}; pooled {pooled:.3f}; capacity (CPU per request) {capacity:.3f}",
+          f"; median {out['median_ratio']:.3f}; pooled {pooled:.3f}; capacity (CPU per request) {capacity:.3f}; "
+          f"rounds with no other work on either core: "
+          + (" / ".join(f"{x:.3f}" for x in clean_ratios) or "none"),
           flush=True)
     return out
 
@@ -544,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 replay.stop()
             up, up_port = bare_server(table, work, "upstream", args.load_cpus)
+            args.load_core_mates = [up.pid]
             print(f"\n== record: {len(reqs):,} requests (the {n:,} cassette's spread set) through a reverse proxy "
                   f"to a bare aiohttp upstream on CPU {args.load_cpu}", flush=True)
             try:
@@ -568,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _summary(report: dict) -> None:
     print("\n| what | set | bare/plain req/s (rounds) | tillroll req/s (rounds) | median ratio | pooled | capacity "
-          "| p50 / p99 ms bare | p50 / p99 ms tillroll |\n|---|---|---|---|---|---|---|---|---|")
+          "| clean rounds | p50 / p99 ms bare | p50 / p99 ms tillroll |\n|---|---|---|---|---|---|---|---|---|---|")
     for size in report.get("replay", []):
         for name, s in size["sets"].items():
             _row(f"replay {size['size']:,}", name, s["runs"]["bare"], s["runs"]["tillroll"], s)
@@ -585,7 +607,8 @@ def _row(what: str, name: str, a: list, b: list, s: dict) -> None:
                 f"{statistics.median(r['lat_us']['p99'] for r in runs) / 1000:.2f}")
 
     print(f"| {what} | {name} | {rates(a)} | {rates(b)} | {s['median_ratio']:.3f} | {s['pooled_ratio']:.3f} | "
-          f"{s['capacity_ratio']:.3f} | {lat(a)} | {lat(b)} |")
+          f"{s['capacity_ratio']:.3f} | {' / '.join(f'{x:.3f}' for x in s['clean_ratios']) or 'none'} | "
+          f"{lat(a)} | {lat(b)} |")
 
 
 if __name__ == "__main__":

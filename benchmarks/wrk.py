@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,10 +43,22 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- What wrk.format(method, path, headers, body) writes, but with the headers in the recorded
+-- order: wrk.format takes them as a Lua table, whose order pairs() does not keep (it differs
+-- from one wrk run to the next), and the replayer's understanding cache keys on the header
+-- names in order, as a POS sends them the same way every time.
+local function format(method, path, headers, body)
+  local s = {method .. " " .. path .. " HTTP/1.1", "Host: " .. host}
+  for _, h in ipairs(headers) do s[#s + 1] = h[1] .. ": " .. h[2] end
+  if body then s[#s + 1] = "Content-Length: " .. #body end
+  return table.concat(s, "\r\n") .. "\r\n\r\n" .. (body or "")
+end
+
 function init(args)
+  host = wrk.headers["Host"] or (wrk.host .. ":" .. wrk.port)
   prepared = {}
   for i, r in ipairs(reqs) do
-    prepared[i] = wrk.format(r[1], r[2], r[3], r[4])
+    prepared[i] = format(r[1], r[2], r[3], r[4])
   end
   n = #prepared
   idx = (id * 7919) % n  -- threads start at different places of the set
@@ -85,12 +98,13 @@ end
 
 
 def write_lua(path: Path, reqs: list[tuple]) -> Path:
-    """A wrk script cycling through *reqs* ``[(method, target, body, headers, ...)]``; each
-    wrk thread starts at its own place and goes round the set in order. ``response()``
+    """A wrk script cycling through *reqs* ``[(method, target, body, headers, ...)]``, each
+    request prepared once in ``init()`` (headers in the recorded order); each wrk thread
+    starts at its own place and goes round the set in order. ``response()``
     counts answers per status (all threads; printed by ``done()`` as one ``WRKJSON`` line)."""
     lines = ["reqs = {"]
     for method, target, body, headers, *_ in reqs:
-        hdrs = ", ".join(f"[{lua_str(k.encode())}] = {lua_str(v.encode())}" for k, v in headers)
+        hdrs = ", ".join(f"{{{lua_str(k.encode())}, {lua_str(v.encode())}}}" for k, v in headers)
         lines.append(f"  {{{lua_str(method.encode())}, {lua_str(target.encode())}, {{{hdrs}}}, "
                      f"{lua_str(body) if body else 'nil'}}},")
     lines.append("}")
@@ -109,13 +123,17 @@ def run_wrk(url: str, script: Path, threads: int, connections: int, seconds: flo
     """One wrk run; its figures (from the script's ``done()``) and requests/s."""
     cmd = taskset(cpus) + [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", f"--timeout",
                            f"{timeout_s}s", "--latency", "-s", str(script), url]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + timeout_s + 60)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
     if p.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({p.returncode}): {p.stdout[-2000:]} {p.stderr[-2000:]}")
     res = json.loads(m.group(1))
     res["statuses"] = {int(k): v for k, v in res["statuses"].items()}
     res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
+    # how busy wrk itself was (cores): near 1 per thread, wrk and not the server would set the pace
+    res["wrk_cores"] = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / (res["duration_us"] / 1e6)
     res["errors_total"] = sum(res["errors"].values()) - res["errors"]["status"]  # socket errors
     res["misses"] = res["statuses"].get(MISS_STATUS, 0)
     return res
