@@ -35,7 +35,7 @@ from .bad_requests import BadRequestLog
 from .faults import SERVER_ERROR, SPOT_FAILED
 from .recordings import Extra, summary_line
 from .responses import HOP_BY_HOP, Recorded, from_exchange
-from .replayer import Decision, Replayer
+from .replayer import CACHE_MAX_BODY, Decision, Replayer
 
 log = logging.getLogger("tillroll.replay")
 ON_MISS = ("error", "forward", "record")
@@ -96,8 +96,9 @@ async def _upstream_client(app: web.Application):
 
 async def _replay(request: web.Request) -> web.StreamResponse:
     replayer, settings = request.app[REPLAYER], request.app[SETTINGS]
+    method = request.method
     try:
-        raw = await _raw(request)
+        body = await request.read() if request.body_exists else b""
     except web.HTTPRequestEntityTooLarge:
         return _refused(413, f"tillroll: the request body is over the replay server's limit "
                              f"({MAX_REQUEST_BODY // (1024 * 1024)} MiB)")
@@ -105,60 +106,80 @@ async def _replay(request: web.Request) -> web.StreamResponse:
         # the client went away mid-body or sent a broken one: nothing to replay (and
         # usually no one left to tell)
         return _refused(400, f"tillroll: the request body could not be read ({type(exc).__name__})")
-    decision = replayer.decide(raw)
+    # a request seen before is decided from the cache, without building its raw exchange
+    ck = _cache_key(request, body)
+    decision = replayer.decide_known(ck)
+    raw = None
+    if decision is None:
+        raw = _raw(request, body)
+        decision = replayer.decide(raw, ck)
     if decision.kind == "undecodable":
-        replayer.note(raw, decision, 400, "refused")
-        log.warning("tillroll replay: refused %s %s: %s", raw.request.method, decision.doc.get("path"),
-                    decision.problem)
+        replayer.note(method, decision, 400, "refused")
+        log.warning("tillroll replay: refused %s %s: %s", method, decision.doc.get("path"), decision.problem)
         return _refused(400, f"tillroll: {decision.problem}", _request_summary(decision))
     if decision.kind != "match":
         if settings.on_miss == "error":
             response = _miss_response(replayer, decision, settings)
-            replayer.note(raw, decision, response.status, "error")
-            log.warning("tillroll replay: no recording for %s %s (%s)", raw.request.method,
+            replayer.note(method, decision, response.status, "error")
+            log.warning("tillroll replay: no recording for %s %s (%s)", method,
                         decision.doc.get("path"), decision.doc.get("operation"))
             return response
-        response = await _forward(request, raw, decision)
-        replayer.note(raw, decision, response.status, settings.on_miss)
+        response = await _forward(request, raw or _raw(request, body), decision)
+        replayer.note(method, decision, response.status, settings.on_miss)
         return response
-    recorded = await replayer.recordings.response(decision.row)
+    recorded = replayer.recordings.response_cached(decision.row) or await replayer.recordings.response(decision.row)
     delay = recorded.duration_s * settings.latency
     if decision.fault == "slow":
         delay += settings.fault_delay
     if delay > 0:
         await asyncio.sleep(delay)
     if decision.fault == "reset" or recorded.status is None:
-        replayer.note(raw, decision, None, "reset" if decision.fault else "recorded transport error",
+        replayer.note(method, decision, None, "reset" if decision.fault else "recorded transport error",
                       recorded.exchange_id)
         _reset_connection(request)
         return web.Response(status=500)  # never written: the connection is gone
     if decision.fault == "5xx":
-        replayer.note(raw, decision, 503, "fault", recorded.exchange_id)
+        replayer.note(method, decision, 503, "fault", recorded.exchange_id)
         return web.Response(status=503, body=SERVER_ERROR, content_type="application/json",
                             headers={"X-Tillroll-Fault": "5xx"})
     if decision.fault == "spot-failed":
-        replayer.note(raw, decision, 200, "fault", recorded.exchange_id)
+        replayer.note(method, decision, 200, "fault", recorded.exchange_id)
         return web.Response(status=200, body=SPOT_FAILED, content_type="application/json",
                             headers={"X-Tillroll-Fault": "spot-failed"})
-    replayer.note(raw, decision, recorded.status, "replayed", recorded.exchange_id)
+    replayer.note(method, decision, recorded.status, "replayed", recorded.exchange_id)
     return _recorded_response(recorded)
 
 
 def _recorded_response(recorded: Recorded) -> web.Response:
-    response = web.Response(status=recorded.status, reason=recorded.reason or None, body=recorded.body,
-                            headers=CIMultiDict(recorded.headers))
-    return response
+    # the header pairs as they are: the response makes its one CIMultiDict of them
+    return web.Response(status=recorded.status, reason=recorded.reason or None, body=recorded.body,
+                        headers=recorded.headers)
 
 
-async def _raw(request: web.Request) -> RawExchange:
-    body = await request.read() if request.body_exists else b""
+def _secure(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and transport.get_extra_info("sslcontext") is not None
+
+
+def _cache_key(request: web.Request, body: bytes) -> tuple | None:
+    """What identifies *request* for the replayer's cache, read straight from aiohttp: what
+    its raw exchange would be made of (the Host header, the raw target, the body, the
+    headers that change how it is understood: see ``replayer._ctype``)."""
+    if len(body) > CACHE_MAX_BODY:
+        return None
+    headers = request.headers
+    return ("aiohttp", request.method, _secure(request), request.host, request.raw_path, body,
+            headers.get("Content-Type"), headers.get("Content-Encoding"), tuple(headers))
+
+
+def _raw(request: web.Request, body: bytes) -> RawExchange:
     path, _, query = request.raw_path.partition("?")
     if "://" in path:  # absolute form: the client thinks we are its proxy
         url = request.url
         scheme, host, port = url.scheme or "http", url.host or "", url.port or 80
         path = "/" + path.split("://", 1)[1].partition("/")[2]
     else:  # origin form (the common case): the Host header, without building a URL
-        scheme = "https" if request.transport and request.transport.get_extra_info("sslcontext") else "http"
+        scheme = "https" if _secure(request) else "http"
         host, port = _host_port(request.host or "", 443 if scheme == "https" else 80)
     version = request.version
     req = RawRequest(method=request.method, scheme=scheme, host=host, port=port, path=path, query=query,

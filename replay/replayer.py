@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tillroll.capture import capture
@@ -27,7 +27,7 @@ from .recordings import Recordings, summary_line
 
 JOURNAL_SIZE = 10_000
 _CACHE_SIZE = 4096
-_CACHE_MAX_BODY = 64 * 1024
+CACHE_MAX_BODY = 64 * 1024  # larger request bodies are not cached (nor kept as cache keys)
 
 
 class Understood(NamedTuple):
@@ -37,7 +37,7 @@ class Understood(NamedTuple):
     problem: str | None  # why the request cannot be replayed (its body lies about its coding)
 
 
-@dataclass
+@dataclass(slots=True)  # one per request served
 class Decision:
     kind: str  # "match", "miss", "exhausted", "undecodable"
     key: str
@@ -45,7 +45,6 @@ class Decision:
     vendor: str | None
     row: int | None = None
     fault: str | None = None
-    nearest: list[dict] = field(default_factory=list)
     recorded: int = 0  # for "exhausted": how many recordings the request had
     problem: str | None = None  # for "undecodable": what is wrong with the request
 
@@ -63,13 +62,14 @@ class Replayer:
         self.served = 0
         self._cache: collections.OrderedDict[tuple, tuple[str, dict, str | None]] = collections.OrderedDict()
 
-    def understand(self, raw: RawExchange) -> Understood:
+    def understand(self, raw: RawExchange, ck: tuple | None = None) -> Understood:
         """Key, match document and vendor of a live request; repeated requests are cached
-        (the capture is a pure function of the request)."""
+        (the capture is a pure function of the request). *ck*: the cache key an adapter
+        already computed for this request (:meth:`decide_known`), else one is made here."""
         req = raw.request
-        cacheable = req.body is None or len(req.body) <= _CACHE_MAX_BODY
-        if cacheable:
+        if ck is None and (req.body is None or len(req.body) <= CACHE_MAX_BODY):
             ck = (req.method, req.host, req.port, req.path, req.query, req.body, _ctype(req.headers))
+        if ck is not None:
             hit = self._cache.get(ck)
             if hit is not None:
                 self._cache.move_to_end(ck)
@@ -85,14 +85,26 @@ class Replayer:
             # a value its recording's own response showed to be PII is a pseudonym there
             key = self.recordings.key_by_pseudonyms(doc, self.redactor) or key
         result = Understood(key, doc, ex.vendor, problem)
-        if cacheable:
+        if ck is not None:
             self._cache[ck] = result
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return result
 
-    def decide(self, raw: RawExchange) -> Decision:
-        key, doc, vendor, problem = self.understand(raw)
+    def decide(self, raw: RawExchange, ck: tuple | None = None) -> Decision:
+        return self._decision(self.understand(raw, ck))
+
+    def decide_known(self, ck: tuple | None) -> Decision | None:
+        """:meth:`decide` for a request understood before under the cache key *ck*, without
+        building its raw exchange; None when it was not (then call :meth:`decide`)."""
+        hit = self._cache.get(ck) if ck is not None else None
+        if hit is None:
+            return None
+        self._cache.move_to_end(ck)
+        return self._decision(hit)
+
+    def _decision(self, understood: Understood) -> Decision:
+        key, doc, vendor, problem = understood
         if problem is not None:
             return Decision("undecodable", key, doc, vendor, problem=problem)
         try:
@@ -111,13 +123,13 @@ class Replayer:
                         "failed_matchers": miss.failed, "diff": miss.diff})
         return out
 
-    def note(self, raw: RawExchange, decision: Decision, status: int | None, how: str,
+    def note(self, method: str, decision: Decision, status: int | None, how: str,
              exchange_id: str | None = None) -> None:
         """Journal one request (cheap: it runs for every request; see :meth:`journal_entries`)."""
         self.served += 1
-        self.journal.append((time.time(), raw.request.method, decision, status, how, exchange_id))
+        self.journal.append((time.time(), method, decision, status, how, exchange_id))
         if decision.kind != "match":
-            self.misses[f"{raw.request.method} {decision.doc.get('path')} ({decision.doc.get('operation')})"] += 1
+            self.misses[f"{method} {decision.doc.get('path')} ({decision.doc.get('operation')})"] += 1
 
     def journal_entries(self) -> list[dict[str, Any]]:
         """The journal, oldest first, as JSON-able entries."""
