@@ -24,6 +24,8 @@ WEB_COLUMNS = ("tls", "icon", "path", "method", "status", "size", "time", "comme
 
 ADDON_OWN = {"tillroll_cassette": "the CASSETTE argument", "tillroll_key_file": "--key-file",
              "tillroll_policy": "--policy", "tillroll_max_body": "--max-body"}
+# options whose value is a password: never echoed, and refused twice (see resolve)
+SECRET_VALUED = ("proxyauth", "web_password", "upstream_auth")
 WITH_A_FLAG = {"mode": "--mode", "listen_host": "--listen-host", "confdir": "--confdir"}
 # mitmdump's options that print flows (raw URLs, headers, bodies): the dump UI prints
 # proxy/console.py's redacted line instead.
@@ -60,6 +62,9 @@ def resolve(sets: tuple[str, ...], ui: str, quiet: bool, modes: tuple[str, ...],
             raise OptionClash(f"tillroll record prints its own redacted line per exchange; --set {name} would "
                               "print raw traffic (use --ui web, or mitmdump itself)")
         user.append((name, value))
+    for name in SECRET_VALUED:  # mitmproxy's "Received multiple values" error would print them
+        if sum(n == name for n, _ in user) > 1:
+            raise OptionClash(f"--set {name} is given more than once: give it once")
     modes = tuple(modes) + tuple(v for n, v in user if n == "mode")
     listen_host = _one("listen_host", listen_host, user)
     folder = _one("confdir", str(confdir) if confdir else None, user)

@@ -60,3 +60,10 @@ def test_a_password_is_noticed_and_a_malformed_set_never_echoes_one():
     with pytest.raises(OptionClash) as exc:
         resolve(("proxyauth pos:s3cret-Pa55",), "dump", False, (), None, None)
     assert "s3cret" not in str(exc.value) and "OPTION=VALUE" in str(exc.value)
+
+
+@pytest.mark.parametrize("option", ["proxyauth", "web_password", "upstream_auth"])
+def test_a_password_option_given_twice_is_refused_without_echoing_either_value(option):
+    with pytest.raises(OptionClash) as refused:
+        resolve((f"{option}=alice:first-SECRET-1", f"{option}=bob:second-SECRET-2"), "dump", False, (), None, None)
+    assert str(refused.value) == f"--set {option} is given more than once: give it once"
