@@ -13,20 +13,15 @@ import datetime as dt
 from typing import Any, Iterator
 
 from tillroll.capture import RawExchange
-from .cassettes import Note, Times, body_of, exchange, headers_of, interactions, iso_date, mapping, status_of
+from .cassettes import Note, Times, each_exchange, body_of, exchange, headers_of, interactions, iso_date, mapping, status_of
 from .har import BrokenEntry
 
 
 def read_betamax(doc: Any, *, max_body: int, now: dt.datetime) -> Iterator[RawExchange | BrokenEntry | Note]:
     """Every interaction of the Betamax cassette *doc* (loaded JSON)."""
-    items = interactions(doc, "http_interactions", "Betamax cassette")
     times = Times(now)
-    for index, item in enumerate(items):
-        try:
-            yield _exchange(item, index, times, max_body)
-        except BrokenEntry as exc:
-            yield exc
-    yield from times.notes("interactions without a recorded_at")
+    yield from each_exchange(interactions(doc, "http_interactions", "Betamax cassette"),
+                             lambda item, index: _exchange(item, index, times, max_body), times, "interactions without a recorded_at")
 
 
 def _exchange(item: Any, index: int, times: Times, max_body: int) -> RawExchange:

@@ -15,11 +15,10 @@ import binascii
 import datetime as dt
 import email.utils
 import json
-import urllib.parse
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 from tillroll.capture import RawExchange, RawRequest, RawResponse, header
-from .har import DEFAULT_PORTS, BrokenEntry, as_on_the_wire
+from .har import BrokenEntry, as_on_the_wire, cut_body, http_url
 from .safe_yaml import UnsafeYaml, load_yaml
 
 Headers = list[tuple[str, str]]
@@ -155,16 +154,10 @@ def exchange(*, method: Any, uri: Any, request_headers: Headers, request_body: b
         raise BrokenEntry("has no request method")
     if not isinstance(uri, str):
         raise BrokenEntry("has no request URI")
-    parts = urllib.parse.urlsplit(uri.strip())
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise BrokenEntry(f"is not an HTTP exchange (a {parts.scheme or 'relative'}: URI)")
-    try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
-    except ValueError:
-        raise BrokenEntry("has a URI with an invalid port") from None
+    parts, port = http_url(uri.strip(), "URI")
     request_body, _ = as_on_the_wire(request_body, header(request_headers, "content-encoding")) \
         if request_body else (request_body, False)
-    body, size, cut = _cut(request_body, max_body)
+    body, size, cut = cut_body(request_body, max_body)
     version = f"HTTP/{http_version}" if http_version and not http_version.upper().startswith("HTTP") \
         else (http_version or "HTTP/1.1")
     request = RawRequest(method=method.strip().upper(), scheme=parts.scheme, host=parts.hostname, port=port,
@@ -174,16 +167,22 @@ def exchange(*, method: Any, uri: Any, request_headers: Headers, request_body: b
         response_body, undone = as_on_the_wire(response_body, header(response_headers, "content-encoding"))
         if undone:  # a coding we cannot redo: the body stays decoded, so the header must go
             response_headers = [(k, v) for k, v in response_headers if k.lower() != "content-encoding"]
-    rbody, rsize, rcut = _cut(response_body, max_body)
+    rbody, rsize, rcut = cut_body(response_body, max_body)
     response = RawResponse(status=status, reason=reason, http_version=version, headers=response_headers,
                            body=rbody, body_size=rsize, truncated=rcut)
     return RawExchange(request=request, started_at=started_at, response=response)
 
 
-def _cut(body: bytes | None, max_body: int) -> tuple[bytes | None, int | None, bool]:
-    if body is None:
-        return None, None, False
-    return (body[:max_body], len(body), True) if len(body) > max_body else (body, len(body), False)
+def each_exchange(items: list, exchange_of: Callable[[Any, int], RawExchange], times: "Times",
+                  why_no_times: str) -> Iterator[RawExchange | BrokenEntry | Note]:
+    """The raw exchange of every interaction in *items* (a broken one as its
+    :class:`BrokenEntry`), then the note on the times used where none was recorded."""
+    for index, item in enumerate(items):
+        try:
+            yield exchange_of(item, index)
+        except BrokenEntry as exc:
+            yield exc
+    yield from times.notes(why_no_times)
 
 
 class Times:

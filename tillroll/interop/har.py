@@ -77,17 +77,10 @@ def raw_from_entry(entry: Any, *, max_body: int) -> RawExchange:
     if not isinstance(entry, dict):
         raise BrokenEntry("is not an object")
     req = _object(entry, "request")
-    url = _string(req, "url", "request")
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise BrokenEntry(f"is not an HTTP exchange (a {parts.scheme or 'relative'}: URL)")
-    try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
-    except ValueError:
-        raise BrokenEntry("has a URL with an invalid port") from None
+    parts, port = http_url(_string(req, "url", "request"), "URL")
     headers = _headers(req, "request")
     body = _request_body(req.get("postData"), headers)
-    body, size, cut = _cut(body, max_body, req.get("bodySize"))
+    body, size, cut = cut_body(body, max_body, req.get("bodySize"))
     if body is None and isinstance(req.get("bodySize"), int) and req["bodySize"] > 0:
         # the request had a body the exporter left out (mitmproxy's savehar does for DELETE)
         body, size, cut = b"", req["bodySize"], True
@@ -108,7 +101,7 @@ def raw_from_entry(entry: Any, *, max_body: int) -> RawExchange:
     else:
         rheaders = _headers(resp, "response")
         rbody, rheaders = _response_body(resp.get("content"), rheaders)
-        rbody, size, cut = _cut(rbody, max_body, resp.get("bodySize"))
+        rbody, size, cut = cut_body(rbody, max_body, resp.get("bodySize"))
         raw.response = RawResponse(status=status, reason=resp.get("statusText") or None,
                                    http_version=resp.get("httpVersion") or None, headers=rheaders, body=rbody,
                                    body_size=size, truncated=cut)
@@ -196,7 +189,19 @@ def as_on_the_wire(body: bytes, coding: str | None) -> tuple[bytes, bool]:
         return body, True
 
 
-def _cut(body: bytes | None, max_body: int, wire_size: Any) -> tuple[bytes | None, int | None, bool]:
+def http_url(url: str, what: str) -> tuple[urllib.parse.SplitResult, int]:
+    """The parts and port of an entry's http(s) *url* (*what* names it in the error, "URL"
+    or "URI"). Raises :class:`BrokenEntry`."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise BrokenEntry(f"is not an HTTP exchange (a {parts.scheme or 'relative'}: {what})")
+    try:
+        return parts, parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise BrokenEntry(f"has a {what} with an invalid port") from None
+
+
+def cut_body(body: bytes | None, max_body: int, wire_size: Any = None) -> tuple[bytes | None, int | None, bool]:
     """``(body kept, size on the wire, truncated)``: HAR's bodySize is the size on the wire
     (compressed, before any redaction) when the exporter knew it."""
     if body is None:

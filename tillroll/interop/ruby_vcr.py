@@ -15,20 +15,15 @@ import datetime as dt
 from typing import Any, Iterator
 
 from tillroll.capture import RawExchange
-from .cassettes import Note, Times, body_of, exchange, headers_of, http_date, interactions, mapping, status_of
+from .cassettes import Note, Times, each_exchange, body_of, exchange, headers_of, http_date, interactions, mapping, status_of
 from .har import BrokenEntry
 
 
 def read_ruby_vcr(doc: Any, *, max_body: int, now: dt.datetime) -> Iterator[RawExchange | BrokenEntry | Note]:
     """Every interaction of the Ruby VCR cassette *doc* (loaded YAML or JSON)."""
-    items = interactions(doc, "http_interactions", "VCR cassette")
     times = Times(now)
-    for index, item in enumerate(items):
-        try:
-            yield _exchange(item, index, times, max_body)
-        except BrokenEntry as exc:
-            yield exc
-    yield from times.notes("interactions without a recorded_at")
+    yield from each_exchange(interactions(doc, "http_interactions", "VCR cassette"),
+                             lambda item, index: _exchange(item, index, times, max_body), times, "interactions without a recorded_at")
 
 
 def _exchange(item: Any, index: int, times: Times, max_body: int) -> RawExchange:

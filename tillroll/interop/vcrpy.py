@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any, Iterator
 
 from tillroll.capture import RawExchange
-from .cassettes import NotACassette, Note, Times, body_of, exchange, headers_of, mapping, status_of
+from .cassettes import NotACassette, Note, Times, each_exchange, body_of, exchange, headers_of, mapping, status_of
 from .har import BrokenEntry
 
 VERSIONS = (1,)
@@ -35,12 +35,8 @@ def read_vcrpy(doc: Any, *, max_body: int, now: dt.datetime) -> Iterator[RawExch
     else:
         raise NotACassette("is not a vcrpy cassette (no interactions list, nor the old list of requests)")
     times = Times(now)
-    for index, item in enumerate(items):
-        try:
-            yield _exchange(item, index, old, times, max_body)
-        except BrokenEntry as exc:
-            yield exc
-    yield from times.notes("vcrpy cassettes keep no recorded times")
+    yield from each_exchange(items, lambda item, index: _exchange(item, index, old, times, max_body), times,
+                             "vcrpy cassettes keep no recorded times")
 
 
 def _exchange(item: Any, index: int, old: bool, times: Times, max_body: int) -> RawExchange:
