@@ -7,7 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from tillroll.cli import main
 from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.proxy_process import recording_proxy
 from tillroll.sandbox.server import start_sandbox
@@ -54,3 +56,22 @@ def real_day(tmp_path_factory) -> Day:
             calls, tape = play(f"http://127.0.0.1:{proxy.ports[0]}", clock)
     assert flows.stat().st_size > 0 and har.stat().st_size > 0, "mitmdump wrote no files"
     return Day(flows, har, calls, tape, key_file)
+
+
+@pytest.fixture
+def key_file(tmp_path) -> Path:
+    """A redaction key for a test's own imports."""
+    path = tmp_path / "key"
+    path.write_text("interop-test-key-0123456789abcdef")
+    return path
+
+
+def run_cli(*args):
+    """``tillroll ARGS...`` in-process; a user error exits, it never raises."""
+    result = CliRunner().invoke(main, [*map(str, args)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def run_import(key_file, cassette, *files, extra=()):
+    return run_cli("import", *files, "--cassette", cassette, "--key-file", key_file, *extra)

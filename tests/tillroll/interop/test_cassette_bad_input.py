@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.canaries import token
-from tillroll.cli import main
 from tillroll.store import open_cassette
+from .conftest import run_import as import_files
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "interop"
 GOOD_VCRPY = """version: 1
@@ -28,17 +27,8 @@ interactions:
 """
 
 
-@pytest.fixture
-def key_file(tmp_path) -> Path:
-    path = tmp_path / "key"
-    path.write_text("interop-test-key-0123456789abcdef")
-    return path
-
-
 def run_import(key_file, cassette, *files, extra=()):
-    result = CliRunner().invoke(main, ["import", *map(str, files), "--cassette", str(cassette),
-                                       "--key-file", str(key_file), *extra])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result = import_files(key_file, cassette, *files, extra=extra)
     assert "Traceback" not in result.output
     return result
 

@@ -17,24 +17,11 @@ from replay.app import make_app
 from replay.server import ReplayServer, open_replayer
 from tillroll.cli import main
 from tillroll.store import open_cassette
+from .conftest import run_import
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "interop"
 VCRPY, RUBY, BETAMAX = FIXTURES / "vcrpy", FIXTURES / "ruby-vcr", FIXTURES / "betamax"
 requests = pytest.importorskip("requests")  # the test extra installs it: the client vcrpy and Betamax wrap
-
-
-@pytest.fixture
-def key_file(tmp_path) -> Path:
-    path = tmp_path / "key"
-    path.write_text("interop-test-key-0123456789abcdef")
-    return path
-
-
-def run_import(key_file, cassette, *files, extra=()):
-    result = CliRunner().invoke(main, ["import", *map(str, files), "--cassette", str(cassette),
-                                       "--key-file", str(key_file), *extra])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def stored(cassette):

@@ -8,35 +8,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from replay.app import make_app
 from replay.server import ReplayServer, open_replayer
-from tillroll.cli import main
 from tillroll.store import open_cassette
+from .conftest import run_cli, run_import
 
 POSTMAN = Path(__file__).parents[2] / "fixtures" / "interop" / "postman"
 ADYEN = POSTMAN / "adyen-CheckoutService-v71.postman_collection.json"
 WISE = POSTMAN / "wise-payouts.postman_collection.json"
 WISE_ENV = POSTMAN / "wise-payouts-sandbox.postman_environment.json"
 requests = pytest.importorskip("requests")
-
-
-@pytest.fixture
-def key_file(tmp_path) -> Path:
-    path = tmp_path / "key"
-    path.write_text("interop-test-key-0123456789abcdef")
-    return path
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [*map(str, args)])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
-
-
-def run_import(key_file, cassette, *files, extra=()):
-    return run("import", *files, "--cassette", cassette, "--key-file", key_file, *extra)
 
 
 def examples(collection: Path) -> list[tuple[list[str], dict, dict]]:
@@ -72,7 +54,7 @@ def test_every_saved_example_is_an_exchange_and_requests_without_one_are_listed(
 
 def test_folders_are_a_queryable_group(key_file, tmp_path):
     run_import(key_file, tmp_path / "c", ADYEN)
-    result = run("query", "SELECT api, count(*) AS n FROM exchanges WHERE api LIKE 'Modifications%' "
+    result = run_cli("query", "SELECT api, count(*) AS n FROM exchanges WHERE api LIKE 'Modifications%' "
                  "GROUP BY api ORDER BY api", tmp_path / "c", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = {row["api"]: row["n"] for row in json.loads(result.output)}
