@@ -21,8 +21,9 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, unquote
 
+from tillroll.capture import querystring
 from tillroll.store.exchange import Exchange
 
 DROPPED = "tillroll:dropped"
@@ -162,20 +163,11 @@ class _Filler:
         return raw if filled == text else quote(filled, safe="")
 
     def _form(self, query: str) -> str:
-        if not query:
-            return query
-        parts = []
-        for piece in query.split("&"):
-            name, eq, raw = piece.partition("=")
-            key, value = unquote_plus(name), unquote_plus(raw)
-            if not value and key.lstrip()[:1] in ("{", "["):  # curl -G -d '{json}': JSON as a key
-                filled = self._json_text(key, None)
-                parts.append(piece if filled == key else quote_plus(filled))
-                continue
-            new = self._leaf(value) if value else _NONE
-            filled = str(new) if new is not _NONE else self._text(value, key)
-            parts.append(piece if filled == value else f"{name}{eq or '='}{quote_plus(filled)}")
-        return "&".join(parts)
+        return querystring.rewrite(query, self._pair, lambda key: self._json_text(key, None))
+
+    def _pair(self, key: str, value: str) -> str:
+        new = self._leaf(value) if value else _NONE
+        return str(new) if new is not _NONE else self._text(value, key)
 
     def _body(self, ex: Exchange) -> bytes | None:
         text = ex.request_body_text

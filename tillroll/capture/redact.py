@@ -24,9 +24,8 @@ import hmac
 import json
 import re
 from typing import Any, Callable
-from urllib.parse import quote_plus, unquote_plus
 
-from . import jsonish, native
+from . import jsonish, native, querystring
 from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
 from .keys import key_id
@@ -331,24 +330,14 @@ class Pass:
 
     def query(self, query: str, where: str) -> str:
         """The raw query string with secret values replaced; untouched pairs stay byte-identical."""
-        if not query:
-            return query
-        parts = []
-        for piece in query.split("&"):
-            name, eq, raw_value = piece.partition("=")
-            key, value = unquote_plus(name), unquote_plus(raw_value)
-            if not value and key.lstrip()[:1] in ("{", "["):  # curl -G -d '{json}': JSON as a key
-                new_key = self._json_text(key, f"{where}(json)")
-                parts.append(piece if new_key == key else quote_plus(new_key, safe=":"))
-                continue
-            rule = self.rule_for(key)
-            path = f"{where}.{key}"
-            if rule is not None and rule.action != "keep":
-                new = self._apply(rule, value, path)
-            else:
-                new = self.value(value, path)
-            parts.append(piece if new == value else f"{name}{eq or '='}{quote_plus(str(new), safe=':')}")
-        return "&".join(parts)
+        return querystring.rewrite(query, lambda key, value: self._pair(key, value, f"{where}.{key}"),
+                                   lambda key: self._json_text(key, f"{where}(json)"), safe=":")
+
+    def _pair(self, key: str, value: str, where: str) -> str:
+        rule = self.rule_for(key)
+        if rule is not None and rule.action != "keep":
+            return str(self._apply(rule, value, where))
+        return self.value(value, where)
 
     def _json_text(self, text: str, where: str) -> str:
         try:
