@@ -29,14 +29,11 @@ from typing import Any, Iterator
 from urllib.parse import unquote, unquote_plus
 
 from tillroll.capture import Redactor
+from tillroll.capture.match_doc import SECRET_LABELS  # left out of match documents: never holes
+from tillroll.capture.redact import PSEUDONYM_PARTS
 
 from .matching import Matching
 
-# What tillroll writes for a value: tillroll:<label>:<digest>, tillroll:card:<last4>:<digest>.
-# The digest is 12 hex digits (Redactor.digest); the sweep never glues a pseudonym to a
-# letter or digit, so nothing hexadecimal follows it.
-_PSEUDONYM = re.compile(r"tillroll:([a-z0-9-]+):(?:(\d{1,4}):)?([0-9a-f]{12})(?![0-9a-f])")
-_NEVER = frozenset({"jwt", "bearer", "private-key"})  # left out of match documents: never holes
 _HOLE = "\x00tillroll-hole\x00"
 _COMPONENTS = ("path", "operation", "params", "query", "body")
 Path = tuple[Any, ...]
@@ -125,12 +122,12 @@ class Holes:
 
 
 def _holds_pseudonym(text: str) -> bool:
-    return any(m.group(1) not in _NEVER for m in _PSEUDONYM.finditer(text))
+    return any(m.group(1) not in SECRET_LABELS for m in PSEUDONYM_PARTS.finditer(text))
 
 
 def _pattern(text: str) -> tuple[re.Pattern, list[tuple[str, str | None, str]]]:
     parts, pseudonyms, last = [], [], 0
-    for m in _PSEUDONYM.finditer(text):
+    for m in PSEUDONYM_PARTS.finditer(text):
         parts += [re.escape(text[last:m.start()]), "(.+?)"]
         pseudonyms.append((m.group(), m.group(2), m.group(3)))
         last = m.end()

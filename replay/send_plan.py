@@ -24,12 +24,12 @@ from typing import Any, Callable
 from urllib.parse import quote, unquote
 
 from tillroll.capture import querystring
+from tillroll.capture.redact import DROPPED, PSEUDONYM_PARTS
 from tillroll.store.exchange import Exchange
 
-DROPPED = "tillroll:dropped"
 # What the capture pipeline writes for a value; a digest is 12 hex digits and never
 # glued to another hex digit (the sweep keeps pseudonyms whole).
-TOKEN = re.compile(r"tillroll:dropped|tillroll:([a-z0-9-]+):(?:(\d{1,4}):)?([0-9a-f]{12})(?![0-9a-f])")
+TOKEN = re.compile(f"{DROPPED}|{PSEUDONYM_PARTS.pattern}")
 # Headers a client sets for the connection it opens, never copied from a recording; and
 # Content-Encoding, because a recording stores the body decoded and it is sent as stored.
 HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",

@@ -40,7 +40,7 @@ from .storable import storable
 from .vendors import BY_NAME, GENERIC
 
 # Pseudonyms made by value detectors for secrets (not PII): never matched on.
-_SECRET_LABELS = ("jwt", "bearer", "private-key")
+SECRET_LABELS = ("jwt", "bearer", "private-key")
 _UNMATCHED = ("secret", "drop")
 COMPONENTS = ("method", "host", "path", "operation", "params", "query", "body")
 
@@ -132,7 +132,7 @@ def _skipped(name: str, rule_for: Callable[[str], Rule | None], volatile: frozen
 def _secret_value(value: Any) -> bool:
     if type(value) is not str or not value.startswith(PREFIX):
         return False
-    return value == DROPPED or value.split(":", 2)[1] in _SECRET_LABELS
+    return value == DROPPED or value.split(":", 2)[1] in SECRET_LABELS
 
 
 def _pseudonym(value: Any) -> bool:

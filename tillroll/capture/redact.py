@@ -455,6 +455,9 @@ _KEYED = re.compile(
 # Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
 # token cannot contain a bare quote, so this never starts inside a string value.
 PSEUDONYM = re.compile(r"tillroll:[a-z0-9-]+:[0-9a-f:]+")  # what _apply and value() write
+# The same, read into its parts: (label, a card's last four or None, digest). A digest is 12
+# hex digits (Redactor.digest); the sweep never glues a pseudonym to a letter or a digit.
+PSEUDONYM_PARTS = re.compile(r"tillroll:([a-z0-9-]+):(?:(\d{1,4}):)?([0-9a-f]{12})(?![0-9a-f])")
 # XML elements, namespace prefix allowed (<a:Password>); the rule is the local name's.
 _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\w.-]{0,63}))"
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
