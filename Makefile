@@ -11,12 +11,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall when pyproject.toml changes (the stamp is older than it).
-$(VENV)/.installed-run: pyproject.toml setup.py tillroll/capture/_native.pyx | $(PY)
+$(VENV)/.installed-run: pyproject.toml setup.py $(wildcard tillroll/capture/*.pyx tillroll/capture/*.pxd) | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	@$(PY) -c "from tillroll.capture import native; print('tillroll:', native.describe())"
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml setup.py tillroll/capture/_native.pyx | $(PY)
+$(VENV)/.installed-test: pyproject.toml setup.py $(wildcard tillroll/capture/*.pyx tillroll/capture/*.pxd) | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@$(PY) -c "from tillroll.capture import native; print('tillroll:', native.describe())"
 	touch $@ $(VENV)/.installed-run

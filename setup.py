@@ -1,4 +1,4 @@
-"""Builds the optional compiled capture path (tillroll/capture/_native.pyx), as aiohttp,
+"""Builds the optional compiled capture path (tillroll/capture/_native.pyx, _json_text.pyx), as aiohttp,
 yarl and frozenlist build theirs: Cython at install, and when it cannot be built (no C
 compiler, TILLROLL_NO_EXTENSIONS=1) the install still succeeds on the pure-Python path.
 Everything else is declared in pyproject.toml."""
@@ -39,7 +39,8 @@ if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
         print("tillroll: Cython is not available; the pure-Python capture path runs", file=sys.stderr)
     else:
         try:
-            ext_modules = cythonize([Extension("tillroll.capture._native", ["tillroll/capture/_native.pyx"])],
+            ext_modules = cythonize([Extension(f"tillroll.capture.{name}", [f"tillroll/capture/{name}.pyx"])
+                                     for name in ("_native", "_json_text")],
                                     compiler_directives={"language_level": 3}, quiet=True)
         except Exception as exc:  # a Cython that cannot compile it: still install, on the pure path
             OptionalBuildExt._fallback(exc)

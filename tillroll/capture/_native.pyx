@@ -4,7 +4,6 @@ accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them inste
 
 * :func:`maybe_secret`: :func:`tillroll.capture.detectors.maybe_secret` in one pass over
   the characters (the pure one makes up to five C-level scans and a UTF-8 copy).
-* :func:`json_keys`: ``re.compile(r'"([^"\\\\]*)"\\s*:').findall(text)``, exactly.
 * :func:`redact_dict` / :func:`redact_list`: ``Pass._dict`` / ``Pass._list``, the walk
   over a parsed JSON value; the rare branches (a rule applies, a detector may match, a
   Base64 member) call back into the pure methods, so the behaviour has one definition.
@@ -159,107 +158,6 @@ cdef bint _secret(str text) except -1:
 
 def maybe_secret(str text):
     return _secret(text)
-
-
-def json_keys(str text):
-    """What ``"([^"\\\\]*)"\\s*:`` finds in *text*, in order."""
-    cdef Py_ssize_t n = len(text), i = 0, j, k
-    cdef Py_UCS4 c
-    cdef list out = []
-    while True:
-        i = text.find('"', i)
-        if i < 0:
-            return out
-        j = i + 1
-        while j < n:
-            c = text[j]
-            if c == 34 or c == 92:
-                break
-            j += 1
-        if j >= n or text[j] == "\\":
-            i += 1
-            continue
-        k = j + 1
-        while k < n and text[k].isspace():
-            k += 1
-        if k < n and text[k] == ":":
-            out.append(text[i + 1:j])
-            i = k + 1
-        else:
-            i += 1
-
-
-def duplicate_keys(str text):
-    """Whether an object in the strict JSON *text* names a key twice, in one pass; None
-    when the text has a backslash (a key may be spelt with an escape: the parse decides)."""
-    cdef Py_ssize_t n = len(text), i = 0, j
-    cdef Py_UCS4 c
-    cdef list stack = []  # per open container: its keys (an object) or None (an array)
-    cdef bint expect_key = False
-    cdef object keys
-    if "\\" in text:
-        return None
-    while i < n:
-        c = text[i]
-        if c == 34:  # a string: a key when an object expects one
-            j = text.find('"', i + 1)
-            if j < 0:
-                return None
-            if expect_key:
-                keys = stack[len(stack) - 1]
-                key = text[i + 1:j]
-                if key in keys:
-                    return True
-                keys.add(key)
-                expect_key = False
-            i = j + 1
-            continue
-        if c == 123:  # {
-            stack.append(set())
-            expect_key = True
-        elif c == 91:  # [
-            stack.append(None)
-            expect_key = False
-        elif c == 125 or c == 93:  # } ]
-            if stack:
-                stack.pop()
-            expect_key = False
-        elif c == 44:  # ,
-            expect_key = len(stack) > 0 and stack[len(stack) - 1] is not None
-        i += 1
-    return False
-
-
-def json_needs_walk(self, str text):
-    """``Pass.json_needs_walk``: False when the JSON *text* provably holds nothing to redact."""
-    cdef dict rules = self._rules
-    cdef object rule, base64_fields = self.base64_fields
-    cdef set keys
-    cdef bint named = False, person = False
-    if _secret(text) or "\\u" in text or '\\"' in text:
-        return True
-    keys = set(json_keys(text))
-    for key in keys:
-        rule = rules.get(key)
-        if rule is None:
-            rule = self.rule_for(key)
-        elif rule is _NO_RULE:
-            continue
-        if rule is not None and rule.action != "keep":
-            return True
-    if base64_fields:
-        for key in keys:
-            if _normalise(key) in base64_fields:
-                return True
-    for key in keys:
-        if (<str>key).lower() == "name":
-            named = True
-            break
-    if named:
-        for key in keys:
-            if _normalise(key) in _PERSON_CONTAINERS:
-                return True
-    return False
 
 
 def redact_json(self, obj, where, parent=None):

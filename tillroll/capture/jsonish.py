@@ -29,18 +29,14 @@ _HUGE_NUMBER = re.compile(r"[eE]\+?\d{3}|\d{309}")  # the only ways to write a f
 
 
 class Unparseable(ValueError):
-    """Valid JSON syntax, perhaps, but beyond what tillroll accepts (too deep, not finite,
-    duplicate keys)."""
+    """Valid JSON syntax, perhaps, but beyond what tillroll accepts (too deep, not finite)."""
 
 
-def loads(text: str, *, strict: bool = True, unique_keys: bool = False) -> Any:
+def loads(text: str, *, strict: bool = True) -> Any:
     """``json.loads`` within tillroll's limits; raises ``ValueError`` (or
-    :class:`Unparseable`) for anything that is not JSON to tillroll. *unique_keys*
-    refuses an object that names a key twice (the parsed value keeps only the last,
-    so a walk over it would never see the first)."""
+    :class:`Unparseable`) for anything that is not JSON to tillroll."""
     try:
-        value = json.loads(text, strict=strict, parse_constant=_no_constant,
-                           object_pairs_hook=_unique if unique_keys else None)
+        value = json.loads(text, strict=strict, parse_constant=_no_constant)
     except RecursionError:  # deeper than the C decoder goes: certainly too deep
         raise Unparseable("nested too deeply") from None
     if type(value) in (dict, list) and text.count("{") + text.count("[") > MAX_DEPTH \
@@ -70,17 +66,6 @@ def parse(text: str) -> tuple[Any, bool]:
         return loads(candidate, strict=False), False
     except ValueError:
         return NOT_JSON, False
-
-
-def has_duplicate_keys(text: str) -> bool:
-    """Whether an object in the JSON *text* (already known to parse) names a key twice."""
-    try:
-        loads(text, unique_keys=True)
-    except Unparseable:
-        return True
-    except ValueError:
-        return False
-    return False
 
 
 def depth(value: Any) -> int:
@@ -127,13 +112,6 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise Unparseable("a key named twice in one object")
-    return out
-
-
 def _drop_trailing_commas(text: str) -> str:
     # commas inside strings are kept: the regex consumes whole strings first
     return _STRING_OR_COMMA.sub(lambda m: "" if m.group() == "," else m.group(), text)
@@ -153,15 +131,7 @@ def json_keys(text: str) -> list[str]:
 
 
 pure_json_keys, pure_may_overflow, pure_finite = json_keys, may_overflow, finite
-pure_has_duplicate_keys = has_duplicate_keys
-
-
-def _compiled_has_duplicate_keys(text: str) -> bool:
-    found = native.ext.duplicate_keys(text)
-    return pure_has_duplicate_keys(text) if found is None else found
-
 
 if native.ext is not None:
-    has_duplicate_keys = _compiled_has_duplicate_keys  # noqa: F811
     native.ext.configure_jsonish(pure_may_overflow)
-    json_keys, may_overflow, finite = native.ext.json_keys, native.ext.may_overflow, native.ext.finite  # noqa: F811
+    may_overflow, finite = native.ext.may_overflow, native.ext.finite  # noqa: F811

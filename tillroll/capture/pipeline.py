@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 from tillroll.store.exchange import Exchange, split_body
 
-from . import jsonish, native
+from . import jsonish
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .raw import RawExchange, header
@@ -76,7 +76,6 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     if raw.group and not vendor.api:  # a name its author wrote (a Postman folder): free text
         ex.api = p.text(raw.group, "source.group")
     drop = policy.drops_body(view.path)
-    req_strict = _still_strict(p, req_text, req_strict)
     ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")
     if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
         pass  # no parameters, or they come from a body the policy says not to store
@@ -100,7 +99,6 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
         ex.response_truncated = resp.truncated or cut
         text, resp_json, strict = _parsed(body, ex.response_content_type)
-        strict = _still_strict(p, text, strict)
         ex.response_body = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
     try:
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
@@ -154,29 +152,6 @@ def _without_partial_tail(body: bytes) -> bytes:
 _PARTIAL_TAIL = re.compile(rb"""(?<=[\s"',:;&=<>{}\[\]()])[^\s"',:;&=<>{}\[\]()]+\Z""")
 
 
-def _still_strict(p: Pass, text: str | None, strict: bool) -> bool:
-    """Whether a strictly parsed JSON body can be redacted by walking its parsed value:
-    not when an object names a key twice (the parsed value keeps only the last one, so
-    the walk would never see the first). Checked only when there is something to redact."""
-    if not strict or text is None or not p.json_needs_walk(text):
-        return strict
-    # the compiled duplicate check is one pass: no prefilter pays for itself before it
-    return not ((native.ext is not None or _may_repeat_keys(text)) and jsonish.has_duplicate_keys(text))
-
-
-def _may_repeat_keys(text: str) -> bool:
-    """False when no key name appears twice in *text* (then no object repeats one). Exact
-    only without escapes and without a string that starts with a colon, which could make
-    the key pattern start inside a string; anything else says "maybe"."""
-    if "\\" in text or _COLON_STRING.search(text):
-        return True
-    keys = jsonish.json_keys(text)
-    return len(keys) != len(set(keys))
-
-
-_COLON_STRING = re.compile(r'[,:\[{]\s*"\s*:')
-
-
 def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any, bool]:
     """``(text, json, strict)``: the body as text when it is UTF-8, its JSON value if
     any, and whether that JSON was valid as is (not repaired)."""
@@ -211,14 +186,13 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, stri
             return None
         return body
     if value is not NOT_JSON:
-        if strict and not p.json_needs_walk(text):
-            p.memoize(value)  # the parameters may be part of this body: nothing to redact there either
-            return body
-        first = len(p.replaced)
-        redacted = p.json(value, where)
         if strict:
-            return _utf8(_redacted_json_text(p, text, value, redacted, p.replaced[first:]))
-        # repaired JSON: the walk found the values; the free-text path below keeps the original
+            redacted = p.json_text(text, where)
+            if redacted is text:
+                p.memoize(value)  # the parameters may be part of this body: nothing to redact there either
+                return body
+            return _utf8(redacted)
+        p.json(value, where)  # repaired JSON: the walk finds the values; the free-text path below keeps the original
     if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
         return _utf8(p.form(text, where))
     # Values found by walking a leniently parsed structure are swept out whole first,
@@ -237,41 +211,6 @@ def _utf8(text: str) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return storable(text).encode("utf-8")
-
-
-def _redacted_json_text(p: Pass, text: str, value: Any, redacted: Any, replaced: list[str]) -> str:
-    """The redacted JSON text, keeping the original formatting where possible.
-
-    Each redacted string is replaced in place as a whole JSON string token. That is
-    complete when the text has no ``\\u`` or ``\\/`` escapes (then every string is spelled
-    as ``json.dumps`` spells it); otherwise, or when a number was redacted, the result is
-    checked by parsing it, and re-serialised if the check fails.
-    """
-    if redacted is value:
-        return text
-    out = text
-    numbers = False
-    for original in dict.fromkeys(replaced):  # the values this body's walk replaced
-        replacement = p.seen[original]
-        encoded = f'"{replacement}"'  # pseudonyms need no JSON escaping
-        if original.lstrip("-").isdigit():  # a number that was a secret (a card as a JSON number)
-            numbers = True
-            out = out.replace(original, encoded)
-        form = json.dumps(original)
-        if form in out:
-            out = out.replace(form, encoded)
-        if not original.isascii():
-            form = json.dumps(original, ensure_ascii=False)
-            if form in out:
-                out = out.replace(form, encoded)
-    if not numbers and "\\u" not in text and "\\/" not in text:
-        return out
-    try:
-        if json.loads(out) == redacted:
-            return out
-    except ValueError:
-        pass
-    return json.dumps(redacted, ensure_ascii=False)
 
 
 def _unredacted(text: str) -> str:

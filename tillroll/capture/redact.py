@@ -25,7 +25,7 @@ import json
 import re
 from typing import Any, Callable
 
-from . import jsonish, native, querystring
+from . import json_text, jsonish, native, querystring
 from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
 from .keys import key_id
@@ -197,6 +197,15 @@ class Pass:
             return obj if redacted == text else redacted
         return obj
 
+    def json_text(self, text: str, where: str) -> str:
+        """The strict JSON *text* with what :meth:`json` would redact replaced where it
+        stands (:mod:`tillroll.capture.json_text`); *text* itself when nothing changes.
+        The compiled walk replaces this method; here a prefilter first spares the
+        Python-level walk of a text that provably holds nothing to redact."""
+        if not self.json_needs_walk(text):
+            return text
+        return json_text.redact_text(self, text, where)
+
     def memoize(self, obj: Any) -> None:
         """Record that *obj* and everything in it redact to themselves."""
         stack = [obj]
@@ -273,7 +282,8 @@ class Pass:
     def json_needs_walk(self, text: str) -> bool:
         """False when the JSON *text* provably holds nothing to redact: no key any rule
         names, no Base64 member, no person's ``name``, nothing a detector could match.
-        A few C-level scans instead of a walk of every node (the common case)."""
+        A few C-level scans instead of a walk of every node (the common case) on the pure
+        path; the compiled text walk is cheaper than these scans."""
         if maybe_secret(text) or "\\u" in text or '\\"' in text:
             return True  # a detector candidate, or keys spelled with escapes we cannot read
         keys = set(json_keys(text))
@@ -463,10 +473,11 @@ _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
 
 
-pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_needs_walk)  # the oracle of the compiled walk
+pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text)  # the oracle of the compiled walk
 if native.ext is not None:  # the walk, compiled; its rare branches call the methods above
     native.ext.configure_walk(_NO_RULE, contextual_rule, normalise, MIN_LENGTH, PERSON_CONTAINERS)
     Pass._dict = native.ext.redact_dict
     Pass._list = native.ext.redact_list
     Pass.json = native.ext.redact_json
-    Pass.json_needs_walk = native.ext.json_needs_walk
+    native.text_ext.configure(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
+    Pass.json_text = native.text_ext.redact_json_text

@@ -10,7 +10,6 @@ import base64
 import contextlib
 import json
 import string
-import types
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,9 +18,21 @@ from hypothesis import strategies as st
 from tests.canaries import leaks
 from tests.replay.test_pseudonym_matching import exchanges as vendor_exchanges
 from tests.samples import exchange, redactor
-from tests.tillroll.capture.test_canaries import document_with_canary, fresh_canaries, planted
+from tests.tillroll.capture.test_canaries import (
+    document_with_canary,
+    fresh_canaries,
+    planted,
+)
+from tests.tillroll.capture.test_json_text import json_texts
 from tests.tillroll.capture.test_pipeline_fuzz import hostile_exchanges
-from tillroll.capture import capture_keyed, detectors, jsonish, native, pipeline, redact
+from tillroll.capture import (
+    capture_keyed,
+    detectors,
+    json_text,
+    jsonish,
+    native,
+    redact,
+)
 from tillroll.store.exchange import to_record_batch
 
 pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
@@ -30,14 +41,11 @@ pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
 @contextlib.contextmanager
 def pure_path():
     """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list, pure_json, pure_needs_walk = redact.pure_walk
+    pure_dict, pure_list, pure_json, pure_json_text = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
-                (jsonish, "has_duplicate_keys", jsonish.pure_has_duplicate_keys),
-                (redact.Pass, "json", pure_json), (redact.Pass, "json_needs_walk", pure_needs_walk),
-                (pipeline, "native", types.SimpleNamespace(ext=None)),
+                (redact.Pass, "json", pure_json), (redact.Pass, "json_text", pure_json_text),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
-                (jsonish, "json_keys", jsonish.pure_json_keys), (redact, "json_keys", jsonish.pure_json_keys),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
     for obj, name, value in bindings:
@@ -79,13 +87,6 @@ def test_maybe_secret_answers_as_the_pure_one(text):
     assert native.ext.maybe_secret(text) == detectors.pure_maybe_secret(text)
 
 
-JSONISH = st.text(alphabet='"\\: \t\n\u2003{}[],ab1', max_size=60)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(text=st.one_of(JSONISH, st.text()))
-def test_json_keys_finds_what_the_regex_finds(text):
-    assert native.ext.json_keys(text) == jsonish.pure_json_keys(text)
 
 
 NUMBERISH = st.text(alphabet="0123456789eE+-.\u0663 ", max_size=40) | st.builds(lambda n: "9" * n, st.integers(300, 320))
@@ -104,31 +105,19 @@ def test_finite_answers_as_the_pure_one(value):
     assert native.ext.finite(value) == jsonish.pure_finite(value)
 
 
-KEYS = st.sampled_from(["a", "b", "id", "name", "x y", "{", "]", ",", ":", "\u00e9", "a\u0301"])
+def _walked(walk, text: str, base64_fields=frozenset()):
+    p = redactor().start()
+    p.base64_fields = base64_fields
+    out = walk(p, text)
+    return out, p.redactions, p.seen
 
 
-@st.composite
-def json_texts(draw):
-    """Strict JSON texts, some with a key named twice in one object (at any depth)."""
-    doc = draw(st.recursive(st.none() | st.integers() | st.text(alphabet='ab{}[],:" ', max_size=5),
-                            lambda c: st.lists(c, max_size=3) | st.dictionaries(KEYS, c, max_size=3), max_leaves=12))
-    text = json.dumps(doc, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 1])))
-    if draw(st.booleans()) and "{" in text:  # name a key twice somewhere
-        at = text.index("{", draw(st.integers(0, text.count("{") - 1)) and text.rindex("{"))
-        key = json.dumps(draw(KEYS))
-        text = text[:at + 1] + f"{key}: 1, {key}: 2" + ("," if text[at + 1:].lstrip()[:1] not in ("}",) else "") + \
-            text[at + 1:]
-    return text
-
-
-@settings(max_examples=2000, deadline=None)
-@given(text=json_texts())
-def test_duplicate_keys_are_found_as_the_parse_finds_them(text):
-    try:
-        jsonish.loads(text)
-    except ValueError:
-        return  # only strict JSON is asked (the pipeline asks after a strict parse)
-    assert jsonish.has_duplicate_keys(text) == jsonish.pure_has_duplicate_keys(text)
+@settings(max_examples=3000, deadline=None)
+@given(text=json_texts(), base64=st.booleans())
+def test_the_compiled_text_walk_redacts_as_the_pure_one(text, base64):
+    fields = frozenset({"body"}) if base64 else frozenset()
+    pure = _walked(lambda p, t: json_text.redact_text(p, t, "b"), text, fields)
+    assert _walked(lambda p, t: native.text_ext.redact_json_text(p, t, "b"), text, fields) == pure
 
 
 # -- whole exchanges: byte-identical records -------------------------------------------------------

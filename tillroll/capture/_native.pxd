@@ -1,0 +1,3 @@
+# What the other compiled capture modules take from _native (cimport).
+
+cdef bint _secret(str text) except -1
