@@ -28,6 +28,17 @@ def configure(no_rule, contextual_rule, normalise, Py_ssize_t min_length):
 
 import json as _json
 
+cdef object _token(object value):
+    """``json_text.string_token``: a pseudonym needs only its quotes."""
+    cdef Py_UCS4 c
+    if type(value) is str:
+        for c in <str>value:
+            if c < 32 or c > 126 or c == 34 or c == 92:
+                return _dumps(value, ensure_ascii=False)
+        return f'"{value}"'
+    return _dumps(value, ensure_ascii=False)
+
+
 cdef extern from "Python.h":
     bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
     int PyUnicode_KIND(object text)
@@ -147,7 +158,7 @@ cdef class _TextWalk:
 
     cdef int replace(self, Py_ssize_t start, Py_ssize_t end, object old, object new) except -1:
         if new is not old and new != old:
-            self.edits.append((start, end, _dumps(new, ensure_ascii=False)))
+            self.edits.append((start, end, _token(new)))
         return 0
 
     cdef int big_integer(self, Py_ssize_t i, Py_ssize_t end, object where) except -1:
@@ -164,7 +175,7 @@ cdef class _TextWalk:
         if int(token) > _BIG:
             redacted = self.p.value(token, where)
             if redacted != token:
-                self.edits.append((i, end, _dumps(redacted, ensure_ascii=False)))
+                self.edits.append((i, end, _token(redacted)))
         return 0
 
     cdef Py_ssize_t value(self, Py_ssize_t i, object where, object parent) except -1:

@@ -53,6 +53,17 @@ def redact_text(p: Any, text: str, where: str) -> str:
     return "".join(out)
 
 
+def string_token(value: str) -> str:
+    """*value* as a JSON string token, non-ASCII kept as is (``json.dumps(value,
+    ensure_ascii=False)``); a pseudonym needs only its quotes."""
+    if type(value) is str and _PLAIN.fullmatch(value):
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
+
+
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but the quote and the backslash: nothing to escape
+
+
 class _Walk:
     def __init__(self, p: Any, text: str):
         self.p, self.text = p, text
@@ -79,7 +90,7 @@ class _Walk:
 
     def _replace(self, start: int, end: int, old: Any, new: Any) -> None:
         if new is not old and new != old:
-            self.edits.append((start, end, json.dumps(new, ensure_ascii=False)))
+            self.edits.append((start, end, string_token(new)))
 
     # -- values ------------------------------------------------------------------------
     def top(self, i: int, where: str) -> int:
@@ -108,7 +119,7 @@ class _Walk:
         if token[0] != "-" and token.isdigit() and int(token) > _BIG:
             redacted = self.p.value(token, where)
             if redacted != token:
-                self.edits.append((i, end, json.dumps(redacted, ensure_ascii=False)))
+                self.edits.append((i, end, string_token(redacted)))
 
     def _object(self, i: int, where: str, parent: str | None) -> int:
         p, text = self.p, self.text

@@ -35,8 +35,10 @@ class Unparseable(ValueError):
 def loads(text: str, *, strict: bool = True) -> Any:
     """``json.loads`` within tillroll's limits; raises ``ValueError`` (or
     :class:`Unparseable`) for anything that is not JSON to tillroll."""
+    if text[:1] == "\ufeff":  # as json.loads: a BOM is not JSON
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     try:
-        value = json.loads(text, strict=strict, parse_constant=_no_constant)
+        value = (_STRICT if strict else _LENIENT).decode(text)
     except RecursionError:  # deeper than the C decoder goes: certainly too deep
         raise Unparseable("nested too deeply") from None
     if type(value) in (dict, list) and text.count("{") + text.count("[") > MAX_DEPTH \
@@ -110,6 +112,11 @@ def finite(value: Any) -> bool:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# json.loads(text, strict=..., parse_constant=...) builds a new decoder per call: these are built once.
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+_LENIENT = json.JSONDecoder(strict=False, parse_constant=_no_constant)
 
 
 def _drop_trailing_commas(text: str) -> str:

@@ -189,7 +189,8 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, stri
         if strict:
             redacted = p.json_text(text, where)
             if redacted is text:
-                p.memoize(value)  # the parameters may be part of this body: nothing to redact there either
+                if where == "request.body":  # the parameters may be part of it: nothing to redact there either
+                    p.memoize(value)
                 return body
             return _utf8(redacted)
         p.json(value, where)  # repaired JSON: the walk finds the values; the free-text path below keeps the original

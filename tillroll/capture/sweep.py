@@ -100,8 +100,14 @@ def _encodings(value: str) -> set[str]:
     """Other forms a value takes in stored text: JSON-escaped, URL-encoded."""
     if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
         return set()
-    forms = {json.dumps(value)[1:-1], quote_plus(value), quote_plus(value, safe="")}
+    forms = {json.dumps(value)[1:-1], value.translate(_QUOTE_PLUS) if value.isascii() else quote_plus(value)}
     return {f for f in forms if f}
+
+
+# quote_plus for ASCII text in one C-level call: unreserved characters as they are, a
+# space as "+", everything else %XX (quote_plus's default: no character is safe).
+_QUOTE_PLUS = {c: (chr(c) if chr(c).isalnum() or chr(c) in "_.-~" else "+" if c == 32 else f"%{c:02X}")
+               for c in range(128)}
 
 
 @functools.lru_cache(maxsize=4096)
