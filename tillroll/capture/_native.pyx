@@ -251,3 +251,23 @@ def redact_list(self, list obj, str where, parent):
                 out = list(obj)
             out[i] = new
     return obj if out is None else out
+
+
+def redact_headers(self, list headers, str where):
+    """``Pass.headers``: the common header (no rule, no URL, nothing a detector could
+    match) kept here; any other goes to the pure ``Pass._header``."""
+    cdef list out = []
+    cdef dict rules = self._rules
+    cdef object name, value, rule
+    for name, value in headers:
+        rule = rules.get(name)
+        if rule is None:
+            rule = self.rule_for(name)
+        elif rule is _NO_RULE:
+            rule = None
+        if (rule is None or rule.action == "keep") and "?" not in value and \
+                (len(<str>value) < _MIN_LENGTH or not _secret(<str>value)):
+            out.append((name, value))
+        else:
+            out.append((name, self._header(name, value, rule, where)))
+    return out

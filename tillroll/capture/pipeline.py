@@ -21,7 +21,7 @@ from tillroll.store.exchange import Exchange, split_body
 from . import jsonish
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
-from .raw import RawExchange, header
+from .raw import RawExchange
 from .redact import PSEUDONYM, Pass, Redactor
 from .scrub import scrub
 from .storable import storable
@@ -44,8 +44,8 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     record can be written as UTF-8 (lone surrogates become U+FFFD).
     """
     req = raw.request
-    req_ctype = header(req.headers, "content-type")
-    req_body, req_problem, req_cut = _decoded(req.body, header(req.headers, "content-encoding"), max_body,
+    req_ctype, req_coding = _content_headers(req.headers)
+    req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body,
                                               req.truncated)
     req_text, req_json, req_strict = _parsed(req_body, req_ctype)
     view = RequestView(
@@ -64,7 +64,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         started_at=raw.started_at, redaction_policy=policy.name, redaction_key_id=redactor.key_id,
         duration_ms=raw.duration_ms, connect_ms=raw.connect_ms, tls_ms=raw.tls_ms, send_ms=raw.send_ms,
         wait_ms=raw.wait_ms, receive_ms=raw.receive_ms, http_version=req.http_version,
-        request_content_type=req_ctype, request_content_encoding=header(req.headers, "content-encoding"),
+        request_content_type=req_ctype, request_content_encoding=req_coding,
         request_body_size=req.body_size if req.body_size is not None else _len(req.body),
         request_truncated=req.truncated or req_cut, vendor=profile.name, api=vendor.api or raw.group, operation=vendor.operation,
         params_encoding=vendor.params_encoding, path_template=vendor.path_template, error=raw.error,
@@ -92,8 +92,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     if raw.response is not None:
         resp = raw.response
         ex.status, ex.reason = resp.status, resp.reason
-        ex.response_content_type = header(resp.headers, "content-type")
-        ex.response_content_encoding = header(resp.headers, "content-encoding")
+        ex.response_content_type, ex.response_content_encoding = _content_headers(resp.headers)
         ex.response_body_size = resp.body_size if resp.body_size is not None else _len(resp.body)
         ex.response_headers = p.headers(resp.headers, "response.header")
         body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
@@ -112,6 +111,17 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     ex.redactions = p.redactions
     _make_storable(ex)
     return ex
+
+
+def _content_headers(headers: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """``(Content-Type, Content-Encoding)``: the first value of each (``raw.header``), in one pass."""
+    ctype = coding = None
+    for name, value in headers:
+        if len(name) == 12 and ctype is None and name.lower() == "content-type":
+            ctype = value
+        elif len(name) == 16 and coding is None and name.lower() == "content-encoding":
+            coding = value
+    return ctype, coding
 
 
 def _decode(profile: Profile, view: RequestView) -> VendorView:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 import re
@@ -51,15 +50,13 @@ class Redactor:
     """Pseudonymises values under a key; opens a :class:`Pass` per exchange."""
 
     def __init__(self, key: bytes, policy: Policy = DEFAULT_POLICY):
-        self._hmac = hmac.new(key, digestmod=hashlib.sha256)  # copied per value: cheaper than new()
+        self._key = key  # only ever passed to hmac.digest (one C call per value)
         self.policy = policy
         self.key_id = key_id(key)
         self._rule_caches: dict[Any, dict[str, Rule]] = {}
 
     def digest(self, value: str) -> str:
-        h = self._hmac.copy()
-        h.update(value.encode("utf-8", "surrogatepass"))
-        return h.hexdigest()[:12]
+        return hmac.digest(self._key, value.encode("utf-8", "surrogatepass"), "sha256").hex()[:12]
 
     def pseudonym(self, label: str, value: str) -> str:
         return f"{PREFIX}{label}:{self.digest(value)}"
@@ -317,17 +314,24 @@ class Pass:
         out = []
         for name, value in headers:
             rule = self.rule_for(name)
-            if rule is not None and rule.action != "keep":
-                out.append((name, self._header_value(name, value, rule, f"{where}.{name.lower()}")))
-            elif "?" in value and name.lower() in _URL_HEADERS:  # a URL: its query is redacted like ours
-                base, _, query = value.partition("?")
-                path = f"{where}.{name.lower()}"
-                out.append((name, f"{self.value(base, path)}?{self.query(query, path)}"))
-            elif len(value) < MIN_LENGTH or not maybe_secret(value):
-                out.append((name, value))
+            if (rule is None or rule.action == "keep") and "?" not in value and \
+                    (len(value) < MIN_LENGTH or not maybe_secret(value)):
+                out.append((name, value))  # the common case: nothing to look at
             else:
-                out.append((name, self._detected(value, f"{where}.{name.lower()}")))
+                out.append((name, self._header(name, value, rule, where)))
         return out
+
+    def _header(self, name: str, value: str, rule: Rule | None, where: str) -> str:
+        """One header's stored value, where a rule, a URL or a detector may apply."""
+        path = f"{where}.{name.lower()}"
+        if rule is not None and rule.action != "keep":
+            return self._header_value(name, value, rule, path)
+        if "?" in value and name.lower() in _URL_HEADERS:  # a URL: its query is redacted like ours
+            base, _, query = value.partition("?")
+            return f"{self.value(base, path)}?{self.query(query, path)}"
+        if len(value) < MIN_LENGTH or not maybe_secret(value):
+            return value
+        return self._detected(value, path)
 
     def _header_value(self, name: str, value: str, rule: Rule, where: str) -> str:
         lname = name.lower()
@@ -473,11 +477,12 @@ _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
 
 
-pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text)  # the oracle of the compiled walk
+pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text, Pass.headers)  # the oracle of the compiled walk
 if native.ext is not None:  # the walk, compiled; its rare branches call the methods above
     native.ext.configure_walk(_NO_RULE, contextual_rule, normalise, MIN_LENGTH, PERSON_CONTAINERS)
     Pass._dict = native.ext.redact_dict
     Pass._list = native.ext.redact_list
     Pass.json = native.ext.redact_json
+    Pass.headers = native.ext.redact_headers
     native.text_ext.configure(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
     Pass.json_text = native.text_ext.redact_json_text

@@ -41,10 +41,11 @@ pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
 @contextlib.contextmanager
 def pure_path():
     """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list, pure_json, pure_json_text = redact.pure_walk
+    pure_dict, pure_list, pure_json, pure_json_text, pure_headers = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
                 (redact.Pass, "json", pure_json), (redact.Pass, "json_text", pure_json_text),
+                (redact.Pass, "headers", pure_headers),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
@@ -174,3 +175,19 @@ def test_random_json_at_any_depth_stores_the_same_bytes(doc, shape, depth_doc):
                    response=json.dumps({"echo": doc}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     native_record, pure_record = both_paths(raw)
     assert native_record == pure_record
+
+
+HEADER_NAMES = st.sampled_from(["Authorization", "Cookie", "Set-Cookie", "Referer", "Location", "x-api-key",
+                                "X-Request-Id", "Content-Type", "User-Agent", "\u212aey", "SessionID"])
+HEADER_VALUES = st.one_of(st.text(max_size=30), st.sampled_from([
+    "Bearer abcdefghijklmnop1234", "a=1; sid=abcdefgh12345678", "https://h/p?api_key=k-123456789&x=1",
+    "ann@example.com", "4111 1111 1111 1111", "application/json", "tillroll:email:0123456789ab", "?", ""]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(headers=st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=8))
+def test_the_compiled_header_redaction_answers_as_the_pure_one(headers):
+    def run(method):
+        p = redactor().start()
+        return method(p, headers, "request.header"), p.redactions, p.seen
+    assert run(native.ext.redact_headers) == run(redact.pure_walk[4])
