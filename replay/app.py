@@ -208,8 +208,10 @@ def _miss_response(replayer: Replayer, decision: Decision, settings: Settings) -
                 "nearest": replayer.near_miss_report(decision),
                 "hint": "the nearest recordings are listed with the matchers that failed and the fields that "
                         "differ; choose matchers with --match, or record the request with --on-miss record"}
-    return web.Response(status=settings.miss_status, body=json.dumps(body, indent=2, ensure_ascii=False),
-                        content_type="application/json", headers={"X-Tillroll-Miss": decision.kind})
+    # a request's JSON may spell a lone surrogate (\ud800), which no UTF-8 encoder takes: "?" in the report
+    text = json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8", "replace")
+    return web.Response(status=settings.miss_status, body=text, content_type="application/json", charset="utf-8",
+                        headers={"X-Tillroll-Miss": decision.kind})
 
 
 def _refused(status: int, reason: str, request: dict | None = None) -> web.Response:

@@ -51,24 +51,34 @@ cdef object _loads = _json.loads
 cdef object _dumps = _json.dumps
 
 
-def redact_json_text(self, str text, str where):
-    """``Pass.json_text``: :func:`tillroll.capture.json_text.redact_text`, compiled."""
-    cdef _TextWalk w = _TextWalk(self, text)
-    cdef Py_ssize_t i = 0, last = 0
+def redact_json_text(self, str text, str where, tuple at):
+    """``Pass.json_text_at``: :func:`tillroll.capture.json_text.redact_text`, compiled."""
+    cdef _TextWalk w = _TextWalk(self, text, at)
+    cdef Py_ssize_t i = 0, last = 0, start, end, before = 0, inside = 0, s, e
     cdef list out
     cdef tuple edit
+    cdef str redacted = text
     while Py_UNICODE_ISSPACE(text[i]):
         i += 1
-    w.value(i, where, None)
-    if not w.edits:
-        return text
-    out = []
+    w.value(i, where, None, 0 if at else -1)
+    if w.edits:
+        out = []
+        for edit in w.edits:
+            out.append(text[last:<Py_ssize_t>edit[0]])
+            out.append(edit[2])
+            last = edit[1]
+        out.append(text[last:])
+        redacted = "".join(out)
+    if w.found_end < 0:
+        return redacted, None
+    start, end = w.found_start, w.found_end  # moved by the edits before it, stretched by those inside it
     for edit in w.edits:
-        out.append(text[last:<Py_ssize_t>edit[0]])
-        out.append(edit[2])
-        last = edit[1]
-    out.append(text[last:])
-    return "".join(out)
+        s, e = edit[0], edit[1]
+        if e <= start:
+            before += len(<str>edit[2]) - (e - s)
+        elif s >= start and e <= end:
+            inside += len(<str>edit[2]) - (e - s)
+    return redacted, redacted[start + before:end + before + inside]
 
 
 cdef class _TextWalk:
@@ -82,10 +92,14 @@ cdef class _TextWalk:
     cdef bint escaped  # whether the last string token scanned holds a backslash
     cdef int kind  # the text's storage: 1, 2 or 4 bytes a character
     cdef void *data
+    cdef tuple at  # the keys to a part whose span is wanted
+    cdef Py_ssize_t found_start, found_end  # that part's span (-1: not found)
 
-    def __init__(self, p, str text):
+    def __init__(self, p, str text, tuple at):
         self.p = p
         self.text = text
+        self.at = at
+        self.found_start = self.found_end = -1
         self.n = len(text)
         self.kind = PyUnicode_KIND(text)
         self.data = PyUnicode_DATA(text)
@@ -178,13 +192,14 @@ cdef class _TextWalk:
                 self.edits.append((i, end, _token(redacted)))
         return 0
 
-    cdef Py_ssize_t value(self, Py_ssize_t i, object where, object parent) except -1:
-        """A value no rule names: ``Pass.json``."""
+    cdef Py_ssize_t value(self, Py_ssize_t i, object where, object parent, Py_ssize_t on=-1) except -1:
+        """A value no rule names: ``Pass.json``. *on*: the index in ``at`` of the key this
+        value may hold on the way to the wanted part (-1: off the way)."""
         cdef Py_UCS4 c = self.ch(i)
         cdef Py_ssize_t end
         cdef object value
         if c == 123:
-            return self.obj(i, where, parent)
+            return self.obj(i, where, parent, on)
         if c == 91:
             return self.arr(i, where, parent)
         if c == 34:
@@ -198,10 +213,11 @@ cdef class _TextWalk:
         self.big_integer(i, end, where)
         return end
 
-    cdef Py_ssize_t obj(self, Py_ssize_t i, object where, object parent) except -1:
+    cdef Py_ssize_t obj(self, Py_ssize_t i, object where, object parent, Py_ssize_t on) except -1:
         cdef str text = self.text
         cdef object p = self.p
-        cdef Py_ssize_t key_start, end
+        cdef Py_ssize_t key_start, end, value_start
+        cdef bint towards
         cdef object key, rule, value
         cdef list secret_keys = None  # (start, end, key) of keys a detector may match
         cdef bint long_secret_key = False
@@ -228,6 +244,8 @@ cdef class _TextWalk:
             if rule is None and parent is not None and len(<str>key) == 4 and (<str>key).lower() == "name":
                 rule = _contextual_rule(parent, "name")
             c = self.ch(i)
+            value_start = i
+            towards = on >= 0 and key == self.at[on]
             if rule is not None and rule.action != "keep":
                 i = self.all(i, rule, f"{where}.{key}")
             elif c == 34:
@@ -241,12 +259,15 @@ cdef class _TextWalk:
                         self.replace(i, end, value, p._detected(value, f"{where}.{key}"))
                 i = end
             elif c == 123 or c == 91:
-                i = self.value(i, f"{where}.{key}", _normalise(key))
+                i = self.value(i, f"{where}.{key}", _normalise(key),
+                               on + 1 if towards and on + 1 < len(self.at) else -1)
             else:
                 end = self.scalar_end(i)
                 if end - i >= 13:
                     self.big_integer(i, end, f"{where}.{key}")
                 i = end
+            if towards and on + 1 == len(self.at):
+                self.found_start, self.found_end = value_start, i
             i = self.ws(i)
             if self.ch(i) == 125:
                 break

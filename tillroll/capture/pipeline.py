@@ -76,11 +76,15 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     if raw.group and not vendor.api:  # a name its author wrote (a Postman folder): free text
         ex.api = p.text(raw.group, "source.group")
     drop = policy.drops_body(view.path)
-    ex.request_body = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop, "request.body")
+    at = _path_to(req_json, vendor.params) if req_strict and vendor.params is not None else ()
+    ex.request_body, params_text = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop,
+                                                "request.body", at)
     if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
         pass  # no parameters, or they come from a body the policy says not to store
     elif vendor.params is req_json and req_strict and ex.request_body_text:
         ex.params_json = ex.request_body_text  # the parameters are the whole (redacted) body
+    elif params_text is not None:
+        ex.params_json = params_text  # a part of the body: its redacted text, as stored there
     else:
         # A view of the request: its redactions are already listed (and a part of the body
         # already redacted is not walked again).
@@ -98,7 +102,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
         ex.response_truncated = resp.truncated or cut
         text, resp_json, strict = _parsed(body, ex.response_content_type)
-        ex.response_body = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
+        ex.response_body, _ = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
     try:
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
     except Exception:  # a profile bug must not stop recording
@@ -111,6 +115,25 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     ex.redactions = p.redactions
     _make_storable(ex)
     return ex
+
+
+def _path_to(root: Any, target: Any, levels: int = 3) -> tuple[str, ...]:
+    """The keys from the JSON object *root* down to *target* (a container in it, found by
+    identity, at most *levels* deep), or ``()``: where the vendor's parameters stand in
+    the request body, so that their redacted text is cut from the redacted body."""
+    if type(root) is not dict:
+        return ()
+    level = [(root, ())]
+    for _ in range(levels):
+        below = []
+        for node, path in level:
+            for key, value in node.items():
+                if value is target:
+                    return (*path, key)
+                if type(value) is dict:
+                    below.append((value, (*path, key)))
+        level = below
+    return ()
 
 
 def _content_headers(headers: list[tuple[str, str]]) -> tuple[str | None, str | None]:
@@ -176,43 +199,44 @@ def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, A
     return text, value, strict
 
 
-def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, strict: bool,
-                 problem: str | None, drop: bool, where: str) -> bytes | None:
-    """What may be stored of a body: redacted, or None with the reason recorded."""
+def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, strict: bool, problem: str | None,
+                 drop: bool, where: str, at: tuple[str, ...] = ()) -> tuple[bytes | None, str | None]:
+    """What may be stored of a body (redacted, or None with the reason recorded), and the
+    redacted text of the part of it the keys *at* lead to (None when there is none)."""
     if problem is not None:  # compressed but undecodable: we cannot look inside, so keep nothing
         p.redactions.append((where, "body.undecodable"))
-        return None
+        return None, None
     if not body:
-        return body
+        return body, None
     if drop:
         p.redactions.append((where, "policy.drop-body"))
-        return None
+        return None, None
     if text is None:  # not UTF-8: binary, or text in another charset. Read it as Latin-1
         # (one character per byte, never fails) and keep it only if nothing in it is
         # named like a secret or looks like one: the bytes cannot be rewritten safely.
         latin = body.decode("latin-1")
         if has_secret(latin) or p.named(latin, where) != latin:
             p.redactions.append((where, "body.binary-with-secret"))
-            return None
-        return body
+            return None, None
+        return body, None
     if value is not NOT_JSON:
         if strict:
-            redacted = p.json_text(text, where)
+            redacted, part = p.json_text_at(text, where, at)
             if redacted is text:
-                if where == "request.body":  # the parameters may be part of it: nothing to redact there either
+                if where == "request.body" and part is None:  # the parameters may be part of it: nothing to redact there either
                     p.memoize(value)
-                return body
-            return _utf8(redacted)
+                return body, part
+            return _utf8(redacted), part
         p.json(value, where)  # repaired JSON: the walk finds the values; the free-text path below keeps the original
     if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
-        return _utf8(p.form(text, where))
+        return _utf8(p.form(text, where)), None
     # Values found by walking a leniently parsed structure are swept out whole first,
     # so the free-text pass does not cut a multi-line value in two.
     redacted = p.named(p.sweep(text), where)
     if has_secret(_unredacted(redacted)):  # a secret we cannot place: keep nothing
         p.redactions.append((where, "body.unparseable-with-secret"))
-        return None
-    return _utf8(redacted)
+        return None, None
+    return _utf8(redacted), None
 
 
 def _utf8(text: str) -> bytes:

@@ -196,12 +196,17 @@ class Pass:
 
     def json_text(self, text: str, where: str) -> str:
         """The strict JSON *text* with what :meth:`json` would redact replaced where it
-        stands (:mod:`tillroll.capture.json_text`); *text* itself when nothing changes.
-        The compiled walk replaces this method; here a prefilter first spares the
-        Python-level walk of a text that provably holds nothing to redact."""
+        stands (:mod:`tillroll.capture.json_text`); *text* itself when nothing changes."""
+        return self.json_text_at(text, where, ())[0]
+
+    def json_text_at(self, text: str, where: str, at: tuple[str, ...]) -> tuple[str, str | None]:
+        """:meth:`json_text`, and the redacted text of the value the keys *at* lead to
+        (``json_text.redact_text``). The compiled walk replaces this method; here a
+        prefilter first spares the Python-level walk of a text that provably holds
+        nothing to redact."""
         if not self.json_needs_walk(text):
-            return text
-        return json_text.redact_text(self, text, where)
+            return text, (json_text.locate(text, at) if at else None)
+        return json_text.redact_text(self, text, where, at)
 
     def memoize(self, obj: Any) -> None:
         """Record that *obj* and everything in it redact to themselves."""
@@ -477,7 +482,7 @@ _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
 
 
-pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text, Pass.headers)  # the oracle of the compiled walk
+pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text_at, Pass.headers)  # the oracle of the compiled walk
 if native.ext is not None:  # the walk, compiled; its rare branches call the methods above
     native.ext.configure_walk(_NO_RULE, contextual_rule, normalise, MIN_LENGTH, PERSON_CONTAINERS)
     Pass._dict = native.ext.redact_dict
@@ -485,4 +490,4 @@ if native.ext is not None:  # the walk, compiled; its rare branches call the met
     Pass.json = native.ext.redact_json
     Pass.headers = native.ext.redact_headers
     native.text_ext.configure(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
-    Pass.json_text = native.text_ext.redact_json_text
+    Pass.json_text_at = native.text_ext.redact_json_text

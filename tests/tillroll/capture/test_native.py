@@ -23,7 +23,7 @@ from tests.tillroll.capture.test_canaries import (
     fresh_canaries,
     planted,
 )
-from tests.tillroll.capture.test_json_text import json_texts
+from tests.tillroll.capture.test_json_text import json_texts, path_to_last_container
 from tests.tillroll.capture.test_pipeline_fuzz import hostile_exchanges
 from tillroll.capture import (
     capture_keyed,
@@ -44,7 +44,7 @@ def pure_path():
     pure_dict, pure_list, pure_json, pure_json_text, pure_headers = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
-                (redact.Pass, "json", pure_json), (redact.Pass, "json_text", pure_json_text),
+                (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
                 (redact.Pass, "headers", pure_headers),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
@@ -117,8 +117,10 @@ def _walked(walk, text: str, base64_fields=frozenset()):
 @given(text=json_texts(), base64=st.booleans())
 def test_the_compiled_text_walk_redacts_as_the_pure_one(text, base64):
     fields = frozenset({"body"}) if base64 else frozenset()
-    pure = _walked(lambda p, t: json_text.redact_text(p, t, "b"), text, fields)
-    assert _walked(lambda p, t: native.text_ext.redact_json_text(p, t, "b"), text, fields) == pure
+    at = path_to_last_container(json.loads(text))
+    pure = _walked(lambda p, t: json_text.redact_text(p, t, "b", at), text, fields)
+    assert _walked(lambda p, t: native.text_ext.redact_json_text(p, t, "b", at), text, fields) == pure
+
 
 
 # -- whole exchanges: byte-identical records -------------------------------------------------------
