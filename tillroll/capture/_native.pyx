@@ -271,3 +271,56 @@ def redact_headers(self, list headers, str where):
         else:
             out.append((name, self._header(name, value, rule, where)))
     return out
+
+
+# -- the match document's cleaning (tillroll.capture.match_doc._clean) ---------------------------
+
+cdef str _PREFIX = "tillroll:"
+cdef str _DROPPED = "tillroll:dropped"
+cdef object _SECRET_LABELS = ()
+cdef object _UNMATCHED = ()
+
+
+def configure_match(str prefix, str dropped, secret_labels, unmatched, normalise):
+    """The pseudonym spellings, the labels and rule actions left out of matching."""
+    global _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED, _normalise
+    _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED = prefix, dropped, secret_labels, unmatched
+    _normalise = normalise
+
+
+def clean(value, rule_for, left_out):
+    """``match_doc._clean``: *value* without the members a rule or the vendor leaves out
+    of matching and without secret pseudonyms; each key name judged once per call."""
+    return _clean(value, rule_for, left_out, {})
+
+
+cdef object _clean(object value, object rule_for, object left_out, dict skipped):
+    cdef type t = type(value)
+    cdef dict out
+    cdef list items
+    cdef object k, v, s, rule
+    if t is dict:
+        out = {}
+        for k, v in (<dict>value).items():
+            s = skipped.get(k)
+            if s is None:
+                rule = rule_for(k)
+                s = (rule is not None and rule.action in _UNMATCHED) or _normalise(k) in left_out
+                skipped[k] = s
+            if s or _secret_value(v):
+                continue
+            out[k] = _clean(v, rule_for, left_out, skipped)
+        return out
+    if t is list:
+        items = []
+        for v in <list>value:
+            if not _secret_value(v):
+                items.append(_clean(v, rule_for, left_out, skipped))
+        return items
+    return value
+
+
+cdef inline bint _secret_value(object value) except -1:
+    if type(value) is not str or not (<str>value).startswith(_PREFIX):
+        return False
+    return value == _DROPPED or (<str>value).split(":", 2)[1] in _SECRET_LABELS

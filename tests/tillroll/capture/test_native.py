@@ -30,6 +30,7 @@ from tillroll.capture import (
     detectors,
     json_text,
     jsonish,
+    match_doc,
     native,
     redact,
 )
@@ -45,7 +46,7 @@ def pure_path():
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
                 (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
-                (redact.Pass, "headers", pure_headers),
+                (redact.Pass, "headers", pure_headers), (match_doc, "_clean", match_doc.pure_clean),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
@@ -193,3 +194,19 @@ def test_the_compiled_header_redaction_answers_as_the_pure_one(headers):
         p = redactor().start()
         return method(p, headers, "request.header"), p.redactions, p.seen
     assert run(native.ext.redact_headers) == run(redact.pure_walk[4])
+
+
+MATCH_LEAVES = st.one_of(st.none(), st.integers(), st.text(max_size=4), st.sampled_from([
+    "tillroll:dropped", "tillroll:jwt:0123456789ab", "tillroll:email:0123456789ab", "tillroll:card:1111:0123456789ab",
+    "tillroll:", "tillroll:bearer", "tillroll:x:y:z"]))
+MATCH_KEYS = st.sampled_from(["a", "password", "SessionID", "timestamp", "created_at", "email", "Name", "x-api-key"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.recursive(MATCH_LEAVES, lambda c: st.lists(c, max_size=3) | st.dictionaries(MATCH_KEYS, c, max_size=4),
+                          max_leaves=15),
+       vendor=st.sampled_from(["spot", "xgl", "spoonity", "spoton", "generic"]))
+def test_the_compiled_match_cleaning_answers_as_the_pure_one(value, vendor):
+    profile = match_doc.BY_NAME[vendor]
+    rule_for = redactor().start(profile.rule).rule_for
+    assert native.ext.clean(value, rule_for, profile.volatile) == match_doc.pure_clean(value, rule_for, profile.volatile)
