@@ -88,9 +88,16 @@ class Sweep:
         return value
 
     def needed(self, text: str) -> bool:
-        """Whether :meth:`sweep` would change *text*."""
-        return any((form in text) if type(form) is str else form.search(text) is not None
-                   for form, _ in self.forms())
+        """Whether :meth:`sweep` would change *text*: whether any form of a remembered value
+        stands in it (the forms of :meth:`forms`, value by value, without sorting them)."""
+        for value in self.seen:
+            if len(value) < _MIN_SWEEP:
+                continue
+            if value in text or any(form in text for form in _encodings(value)):
+                return True
+            if "\n" in value and _any_newline(value).search(text) is not None:
+                return True
+        return False
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
@@ -100,8 +107,12 @@ def _encodings(value: str) -> set[str]:
     """Other forms a value takes in stored text: JSON-escaped, URL-encoded."""
     if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
         return set()
-    forms = {json.dumps(value)[1:-1], value.translate(_QUOTE_PLUS) if value.isascii() else quote_plus(value)}
+    escaped = value if _JSON_AS_IS.fullmatch(value) else json.dumps(value)[1:-1]
+    forms = {escaped, value.translate(_QUOTE_PLUS) if value.isascii() else quote_plus(value)}
     return {f for f in forms if f}
+
+
+_JSON_AS_IS = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but the quote and the backslash: json.dumps keeps it
 
 
 # quote_plus for ASCII text in one C-level call: unreserved characters as they are, a
