@@ -77,14 +77,17 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.api = p.text(raw.group, "source.group")
     drop = policy.drops_body(view.path)
     at = _path_to(req_json, vendor.params) if req_strict and vendor.params is not None else ()
+    params_in_body = False  # params_json is a slice of the stored request body
     ex.request_body, params_text = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop,
                                                 "request.body", at)
     if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
         pass  # no parameters, or they come from a body the policy says not to store
     elif vendor.params is req_json and req_strict and ex.request_body_text:
         ex.params_json = ex.request_body_text  # the parameters are the whole (redacted) body
+        params_in_body = True
     elif params_text is not None:
         ex.params_json = params_text  # a part of the body: its redacted text, as stored there
+        params_in_body = True
     else:
         # A view of the request: its redactions are already listed (and a part of the body
         # already redacted is not walked again).
@@ -111,7 +114,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.outcome_message = ex.error  # already scrubbed: a transport error may quote the request
     else:
         ex.outcome_message = p.value(message, "outcome_message") if message else None
-    _sweep(p, ex)
+    _sweep(p, ex, params_in_body)
     ex.redactions = p.redactions
     _make_storable(ex)
     return ex
@@ -253,13 +256,17 @@ def _unredacted(text: str) -> str:
     return PSEUDONYM.sub("", text)
 
 
-def _sweep(p: Pass, ex: Exchange) -> None:
+def _sweep(p: Pass, ex: Exchange, params_in_body: bool = False) -> None:
     """Fail closed: no value redacted anywhere survives anywhere else in the record."""
     if not p.seen:
         return
     texts = [getattr(ex, field) for field in _SWEPT]
     headers = [*(v for _, v in ex.request_headers), *(v for _, v in ex.response_headers or ())]
-    if not p.sweep_needed("\n".join(t for t in texts + headers if t)):
+    # params_json cut from the stored body holds nothing the body does not: searched once
+    # (when ASCII: a lone surrogate in it was made U+FFFD in the body's bytes, not in it)
+    skip_params = params_in_body and ex.params_json is not None and ex.params_json.isascii()
+    searched = [t for field, t in zip(_SWEPT, texts) if t and not (skip_params and field == "params_json")]
+    if not p.sweep_needed("\n".join(searched + [h for h in headers if h])):
         return  # the common case: every redacted value was replaced where it stood
     for field, value in zip(_SWEPT, texts):
         if value:
