@@ -12,6 +12,8 @@ Non-ASCII text goes to the pure functions where Unicode case rules matter (a Kel
 lowercases to ``k``), so both paths agree on every string.
 """
 
+from json import dumps as _json_dumps
+
 from libc.math cimport isfinite
 
 cdef object _pure_maybe_secret = None
@@ -324,3 +326,55 @@ cdef inline bint _secret_value(object value) except -1:
     if type(value) is not str or not (<str>value).startswith(_PREFIX):
         return False
     return value == _DROPPED or (<str>value).split(":", 2)[1] in _SECRET_LABELS
+
+
+# -- one value under a rule (redact.Pass._apply) ------------------------------------------------
+
+cdef object _pseudonym_fullmatch = None
+cdef object _pure_looks_like_card = None
+cdef object _identifier_kind = None
+
+
+def configure_apply(str prefix, str dropped, pseudonym_fullmatch, looks_like_card, identifier_kind):
+    """The pseudonym spellings and the pure helpers ``apply`` defers to (a pseudonym's
+    grammar, non-ASCII digits, what a customer identifier is)."""
+    global _PREFIX, _DROPPED, _pseudonym_fullmatch, _pure_looks_like_card, _identifier_kind
+    _PREFIX, _DROPPED = prefix, dropped
+    _pseudonym_fullmatch, _pure_looks_like_card, _identifier_kind = pseudonym_fullmatch, looks_like_card, identifier_kind
+
+
+def apply(self, rule, value, where):
+    """``Pass._apply``: the replacement of *value* under *rule* (records the redaction)."""
+    cdef object action = rule.action
+    cdef object text, out
+    if action == "keep" or value is None or value == "" or isinstance(value, bool):
+        return value
+    if isinstance(value, (dict, list)):
+        return self._all(value, rule, where)
+    text = value if isinstance(value, str) else _json_dumps(value)
+    if (<str>text).startswith(_PREFIX) and (text == _DROPPED or _pseudonym_fullmatch(text) is not None):
+        return value
+    if action == "drop":
+        out = _DROPPED
+    elif (action == "card" or action == "pii") and _card_shaped(<str>text):
+        out = self.r.card(text)
+    elif action == "card":
+        out = self.r.pseudonym(_identifier_kind(text), text)
+    else:
+        out = self.r.pseudonym(rule.label, text)
+    self._note(where, rule.source, text, out)
+    return out
+
+
+cdef bint _card_shaped(str text) except -1:
+    """``redact._looks_like_card``: 12-19 digits once spaces and dashes are dropped."""
+    cdef Py_ssize_t digits = 0
+    cdef Py_UCS4 c
+    if not text.isascii():
+        return _pure_looks_like_card(text)
+    for c in text:
+        if 48 <= c <= 57:
+            digits += 1
+        elif c != 32 and c != 45:
+            return False
+    return 12 <= digits <= 19

@@ -38,7 +38,6 @@ class PolicyError(Exception):
     """A policy file problem; the message names the file and the fix."""
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=16384)  # field names repeat: every exchange of a vendor has the same ones
 def normalise(name: str) -> str:
     """``X-Api-Key``, ``api_key`` and ``ApiKey`` all become ``xapikey``/``apikey``."""

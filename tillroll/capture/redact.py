@@ -482,12 +482,14 @@ _TAGGED = re.compile(r"<(?P<tag>(?:[A-Za-z_][\w.-]{0,63}:)?(?P<local>[A-Za-z_][\
                      r"(?P<attrs>(?:\s[^<>]*)?)>(?P<val>[^<]*)</(?P=tag)>")
 
 
-pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text_at, Pass.headers)  # the oracle of the compiled walk
+pure_walk = (Pass._dict, Pass._list, Pass.json, Pass.json_text_at, Pass.headers, Pass._apply)  # the oracle of the compiled walk
 if native.ext is not None:  # the walk, compiled; its rare branches call the methods above
     native.ext.configure_walk(_NO_RULE, contextual_rule, normalise, MIN_LENGTH, PERSON_CONTAINERS)
     Pass._dict = native.ext.redact_dict
     Pass._list = native.ext.redact_list
     Pass.json = native.ext.redact_json
     Pass.headers = native.ext.redact_headers
+    native.ext.configure_apply(PREFIX, DROPPED, PSEUDONYM.fullmatch, _looks_like_card, _identifier_kind)
+    Pass._apply = native.ext.apply
     native.text_ext.configure(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
     Pass.json_text_at = native.text_ext.redact_json_text

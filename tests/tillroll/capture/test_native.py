@@ -42,11 +42,11 @@ pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
 @contextlib.contextmanager
 def pure_path():
     """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list, pure_json, pure_json_text, pure_headers = redact.pure_walk
+    pure_dict, pure_list, pure_json, pure_json_text, pure_headers, pure_apply = redact.pure_walk
     bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
                 (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
-                (redact.Pass, "headers", pure_headers), (match_doc, "_clean", match_doc.pure_clean),
+                (redact.Pass, "headers", pure_headers), (redact.Pass, "_apply", pure_apply), (match_doc, "_clean", match_doc.pure_clean),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
@@ -210,3 +210,21 @@ def test_the_compiled_match_cleaning_answers_as_the_pure_one(value, vendor):
     profile = match_doc.BY_NAME[vendor]
     rule_for = redactor().start(profile.rule).rule_for
     assert native.ext.clean(value, rule_for, profile.volatile) == match_doc.pure_clean(value, rule_for, profile.volatile)
+
+
+APPLY_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=24),
+                         st.sampled_from(["", "4111 1111 1111 1111", "4111-1111-1111-1111", "\u0664111111111111",
+                                          "ann@example.com", "+1 (555) 010-0199", "tillroll:dropped",
+                                          "tillroll:email:0123456789ab", "tillroll:not a pseudonym", "1234567890123"]),
+                         st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                                                   max_size=2))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(action=st.sampled_from(["keep", "drop", "card", "pii", "secret"]), value=APPLY_VALUES)
+def test_the_compiled_apply_answers_as_the_pure_one(action, value):
+    rule = redact.Rule(action, "label", "test.rule")
+    def run(method):
+        p = redactor().start()
+        return method(p, rule, value, "where"), p.redactions, p.seen
+    assert run(native.ext.apply) == run(redact.pure_walk[5])
