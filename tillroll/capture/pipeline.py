@@ -45,8 +45,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     """
     req = raw.request
     req_ctype, req_coding = _content_headers(req.headers)
-    req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body,
-                                              req.truncated)
+    req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body, req.truncated)
     req_text, req_json, req_strict = _parsed(req_body, req_ctype)
     view = RequestView(
         method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
