@@ -7,7 +7,13 @@ accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them inste
 * :func:`redact_dict` / :func:`redact_list`: ``Pass._dict`` / ``Pass._list``, the walk
   over a parsed JSON value; the rare branches (a rule applies, a detector may match, a
   Base64 member) call back into the pure methods, so the behaviour has one definition.
+* :func:`may_overflow` / :func:`finite`: ``jsonish``'s limits on numbers.
+* :func:`redact_headers`: ``Pass.headers`` for the common header; the others go to
+  ``Pass._header``.
+* :func:`apply`: ``Pass._apply``, one value under a rule.
+* :func:`clean`: ``match_doc._clean``, the match document without what matching leaves out.
 
+The redaction of a JSON text where it stands is its own module, ``_json_text.pyx``.
 Non-ASCII text goes to the pure functions where Unicode case rules matter (a Kelvin sign
 lowercases to ``k``), so both paths agree on every string.
 """
