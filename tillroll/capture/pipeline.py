@@ -88,8 +88,8 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.params_json = params_text  # a part of the body: its redacted text, as stored there
         params_in_body = True
     else:
-        # A view of the request: its redactions are already listed (and a part of the body
-        # already redacted is not walked again).
+        # A view of the request: its redactions are already listed (and a part of a
+        # repaired body, walked there, comes from the pass's memo).
         p.recording = False
         ex.params_json = json.dumps(p.json(vendor.params, "params"), ensure_ascii=False)
         p.recording = True
@@ -224,11 +224,7 @@ def _stored_body(p: Pass, body: bytes | None, text: str | None, value: Any, stri
     if value is not NOT_JSON:
         if strict:
             redacted, part = p.json_text_at(text, where, at)
-            if redacted is text:
-                if where == "request.body" and part is None:  # the parameters may be part of it: nothing to redact there either
-                    p.memoize(value)
-                return body, part
-            return _utf8(redacted), part
+            return (body if redacted is text else _utf8(redacted)), part
         p.json(value, where)  # repaired JSON: the walk finds the values; the free-text path below keeps the original
     if "=" in text and "\n" not in text and not text.lstrip().startswith(("{", "[", "<")):
         return _utf8(p.form(text, where)), None
@@ -255,7 +251,7 @@ def _unredacted(text: str) -> str:
     return PSEUDONYM.sub("", text)
 
 
-def _sweep(p: Pass, ex: Exchange, params_in_body: bool = False) -> None:
+def _sweep(p: Pass, ex: Exchange, params_in_body: bool) -> None:
     """Fail closed: no value redacted anywhere survives anywhere else in the record."""
     if not p.seen:
         return

@@ -84,7 +84,6 @@ class Pass:
         self.redactions: list[tuple[str, str]] = []
         self.sweeper = Sweep()
         self.seen = self.sweeper.seen  # redacted value -> its replacement, for the sweep
-        self.replaced: list[str] = []  # every value replaced, in order (a body's are a slice)
         self._memo: dict[int, tuple[Any, Any]] = {}  # id(container) -> (container, redacted)
         self.recording = True
         self.base64_fields: frozenset[str] = frozenset()
@@ -112,8 +111,7 @@ class Pass:
         self._remember(value, replacement)
 
     def _remember(self, value: str, replacement: str) -> None:
-        """*value* was replaced: substitute it in its body, sweep it from everything else."""
-        self.replaced.append(value)
+        """*value* was replaced: sweep it from everything else in the exchange."""
         self.sweeper.remember(value, replacement)
 
     def _apply(self, rule: Rule, value: Any, where: str) -> Any:
@@ -208,17 +206,6 @@ class Pass:
             return text, (json_text.locate(text, at) if at else None)
         return json_text.redact_text(self, text, where, at)
 
-    def memoize(self, obj: Any) -> None:
-        """Record that *obj* and everything in it redact to themselves."""
-        stack = [obj]
-        while stack:
-            item = stack.pop()
-            if type(item) is dict:
-                self._memo[id(item)] = (item, item)
-                stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
-            elif type(item) is list:
-                self._memo[id(item)] = (item, item)
-                stack.extend(v for v in item if type(v) is dict or type(v) is list)
 
     def _dict(self, obj: dict, where: str, parent: str | None) -> dict:
         out = None

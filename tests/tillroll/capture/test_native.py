@@ -23,7 +23,11 @@ from tests.tillroll.capture.test_canaries import (
     fresh_canaries,
     planted,
 )
-from tests.tillroll.capture.test_json_text import json_texts, path_to_last_container
+from tests.tillroll.capture.test_json_text import (
+    json_texts,
+    path_to_last_container,
+    walked,
+)
 from tests.tillroll.capture.test_pipeline_fuzz import hostile_exchanges
 from tillroll.capture import (
     capture_keyed,
@@ -107,20 +111,13 @@ def test_finite_answers_as_the_pure_one(value):
     assert native.ext.finite(value) == jsonish.pure_finite(value)
 
 
-def _walked(walk, text: str, base64_fields=frozenset()):
-    p = redactor().start()
-    p.base64_fields = base64_fields
-    out = walk(p, text)
-    return out, p.redactions, p.seen
-
-
 @settings(max_examples=3000, deadline=None)
 @given(text=json_texts(), base64=st.booleans())
 def test_the_compiled_text_walk_redacts_as_the_pure_one(text, base64):
     fields = frozenset({"body"}) if base64 else frozenset()
     at = path_to_last_container(json.loads(text))
-    pure = _walked(lambda p, t: json_text.redact_text(p, t, "b", at), text, fields)
-    assert _walked(lambda p, t: native.text_ext.redact_json_text(p, t, "b", at), text, fields) == pure
+    pure = walked(lambda p, t: json_text.redact_text(p, t, "b", at), text, fields)
+    assert walked(lambda p, t: native.text_ext.redact_json_text(p, t, "b", at), text, fields) == pure
 
 
 
