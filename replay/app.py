@@ -36,6 +36,7 @@ from .faults import SERVER_ERROR, SPOT_FAILED
 from .recordings import Extra, summary_line
 from .responses import HOP_BY_HOP, Recorded, from_exchange
 from .replayer import CACHE_MAX_BODY, Decision, Replayer
+from .wire import WireResponse, fits, wire_of
 
 log = logging.getLogger("tillroll.replay")
 ON_MISS = ("error", "forward", "record")
@@ -147,10 +148,16 @@ async def _replay(request: web.Request) -> web.StreamResponse:
         return web.Response(status=200, body=SPOT_FAILED, content_type="application/json",
                             headers={"X-Tillroll-Fault": "spot-failed"})
     replayer.note(method, decision, recorded.status, "replayed", recorded.exchange_id)
-    return _recorded_response(recorded)
+    return _recorded_response(recorded, request)
 
 
-def _recorded_response(recorded: Recorded) -> web.Response:
+def _recorded_response(recorded: Recorded, request: web.Request) -> web.StreamResponse:
+    if fits(request):  # the common case: the bytes built when it was first served
+        wire = recorded.wire
+        if wire is None:
+            wire = recorded.wire = wire_of(recorded.status, recorded.reason, recorded.headers, recorded.body) or False
+        if wire:
+            return WireResponse(wire)
     # the header pairs as they are: the response makes its one CIMultiDict of them
     return web.Response(status=recorded.status, reason=recorded.reason or None, body=recorded.body,
                         headers=recorded.headers)

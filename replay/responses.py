@@ -45,6 +45,7 @@ class Recorded:
     duration_s: float
     error: str | None = None
     vendor: str | None = None
+    wire: object = None  # the bytes replay writes for it (replay.wire), built when first served; False: none
 
 
 class ResponseReader:
