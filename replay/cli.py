@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -97,6 +98,9 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
     scheme = "https" if context else "http"
     click.echo(f"tillroll replay: {len(opened.replayer.recordings)} recording(s) from {cassette}; "
                f"serving on {scheme}://{host}:{port} (Ctrl-C stops)", err=True)
+    # What is loaded (a million recordings' index) lives as long as the process: out of the
+    # cyclic GC's full collections, which otherwise scanned it all every few seconds under load.
+    gc.freeze()
     if report:
         async def print_report(_app):
             click.echo(opened.replayer.report(), err=True)

@@ -27,7 +27,7 @@ from tillroll.store import Source, dedupe, in_order, open_cassette
 from .matching import Matching, NearMiss, compare
 from .pseudonyms import Holes
 from .responses import COLUMNS as RESPONSE_COLUMNS
-from .responses import Recorded, ResponseReader
+from .responses import RESPONSES_KEPT, Recorded, ResponseReader
 
 INDEX_COLUMNS = ["exchange_id", "started_at", "session_id", "seq", "method", "host", "port", "path", "operation",
                  "match_key", "redaction_key_id"]
@@ -60,6 +60,7 @@ class Recordings:
     _stored: list[str] = field(default_factory=list)
     _location: list[tuple[int, int]] | None = None
     _docs: collections.OrderedDict = field(default_factory=collections.OrderedDict)
+    _built: collections.OrderedDict = field(default_factory=collections.OrderedDict)  # row -> Recorded, LRU
     _by_operation: dict[tuple, list[int]] | None = None
     _holes: Holes | None = None
 
@@ -69,27 +70,42 @@ class Recordings:
     # -- serving ------------------------------------------------------------------------------
     async def response(self, row: int) -> Recorded:
         """The response of *row*; read from disk in a worker thread the first time."""
-        if row >= self.table.num_rows:
-            return self.extra[row - self.table.num_rows].recorded
-        source, physical = self.location(row)
-        hit = self.responses.cached(source, physical)
+        hit = self.response_cached(row)
         if hit is not None:
             return hit
+        source, physical = self.location(row)
         if self.responses.in_memory(source, physical):  # no disk read: no thread hop either
-            return self.responses.get(source, physical)
-        return await asyncio.get_running_loop().run_in_executor(None, self.responses.get, source, physical)
+            return self._keep(row, self.responses.get(source, physical))
+        recorded = await asyncio.get_running_loop().run_in_executor(None, self.responses.get, source, physical)
+        return self._keep(row, recorded)
 
     def response_cached(self, row: int) -> Recorded | None:
-        """The response of *row* when it was built before (no coroutine for the common case)."""
+        """The response of *row* when it was built before (no coroutine for the common case:
+        one lookup by row number)."""
+        hit = self._built.get(row)
+        if hit is not None:
+            try:
+                self._built.move_to_end(row)
+            except KeyError:  # evicted meanwhile by another thread (response_now): still a good answer
+                pass
+            return hit
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].recorded
-        return self.responses.cached(*self.location(row))
+        return None
 
     def response_now(self, row: int) -> Recorded:
         """:meth:`response`, reading on this thread (for tools and tests)."""
-        if row >= self.table.num_rows:
-            return self.extra[row - self.table.num_rows].recorded
-        return self.responses.get(*self.location(row))
+        return self.response_cached(row) or self._keep(row, self.responses.get(*self.location(row)))
+
+    def _keep(self, row: int, recorded: Recorded) -> Recorded:
+        built = self._built
+        built[row] = recorded
+        if len(built) > RESPONSES_KEPT:
+            try:
+                built.popitem(last=False)
+            except KeyError:  # emptied meanwhile by another thread
+                pass
+        return recorded
 
     def location(self, row: int) -> tuple[int, int]:
         if self._location is None:

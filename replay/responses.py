@@ -30,7 +30,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-a
 # request recorded many times walks its sequence across the whole cassette, and a row
 # group decoded again for every step cost milliseconds each (bench_replay).
 GROUP_BYTES_KEPT = 4 << 30
-_RESPONSES_KEPT = 100_000  # built responses
+RESPONSES_KEPT = 100_000  # built responses (kept by recordings.Recordings, by row)
 
 
 @dataclass
@@ -56,17 +56,7 @@ class ResponseReader:
         self._files: dict[int, tuple[pq.ParquetFile, list[int], threading.Lock]] = {}
         self._groups: collections.OrderedDict[tuple[int, int], dict[str, pa.Array]] = collections.OrderedDict()
         self._group_bytes = 0
-        self._built: collections.OrderedDict[tuple[int, int], Recorded] = collections.OrderedDict()
         self._lock = threading.Lock()  # the caches change from worker threads too
-
-    def cached(self, source: int, row: int) -> Recorded | None:
-        hit = self._built.get((source, row))
-        if hit is not None:
-            try:
-                self._built.move_to_end((source, row))
-            except KeyError:  # evicted meanwhile by a worker thread: still a good answer
-                pass
-        return hit
 
     def in_memory(self, source: int, row: int) -> bool:
         """Whether :meth:`get` can answer without reading the disk."""
@@ -78,18 +68,10 @@ class ResponseReader:
         return (source, bisect.bisect_right(starts, row) - 1) in self._groups
 
     def get(self, source: int, row: int) -> Recorded:
-        """The response of *row* of *source* (reads its row group when needed; safe from
-        several threads: the lock covers the caches, never a read)."""
-        hit = self.cached(source, row)
-        if hit is not None:
-            return hit
+        """The response of *row* of *source*, built anew (reads its row group when needed;
+        safe from several threads: the lock covers the group cache, never a read)."""
         columns, offset = self._group_for(source, row)
-        recorded = build({name: columns[name][row - offset].as_py() for name in COLUMNS})
-        with self._lock:
-            self._built[(source, row)] = recorded
-            if len(self._built) > _RESPONSES_KEPT:
-                self._built.popitem(last=False)
-        return recorded
+        return build({name: columns[name][row - offset].as_py() for name in COLUMNS})
 
     def _group_for(self, source: int, row: int) -> tuple[dict[str, pa.Array], int]:
         """The response columns (one array each) of the row group holding *row*, and its first row."""
