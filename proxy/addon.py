@@ -181,7 +181,7 @@ class TillrollRecorder:
             if flow is not None:
                 _annotate(flow, comment, failed)
                 updated.append(flow)
-        if updated and notify:
+        if updated and notify and not _dump_ui():
             try:
                 ctx.master.addons.trigger(UpdateHook(updated))  # mitmweb and the console redraw
             except Exception:  # cosmetic only
@@ -212,9 +212,15 @@ class TillrollRecorder:
             summary = self.recorder.close()
             self.recorder = None
         if summary is not None:
-            if type(getattr(ctx, "master", None)).__name__ != "DumpMaster":  # mitmweb's or the console's event log
+            if not _dump_ui():  # mitmweb's or the console's event log
                 log.info(summary)
             print(summary, file=sys.stderr, flush=True)
+
+
+def _dump_ui() -> bool:
+    """Whether this is mitmdump, which shows no flow list: nothing to redraw when a comment
+    changes (a hook dispatch to every addon per answer, for nothing), and no event log."""
+    return type(getattr(ctx, "master", None)).__name__ == "DumpMaster"
 
 
 def _annotate(flow: http.HTTPFlow, comment: str, failed: bool) -> None:
