@@ -59,3 +59,25 @@ def test_responses_read_from_many_threads_at_once_are_all_right(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         bodies = list(pool.map(lambda i: recordings.response_now(i).body, range(2000)))
     assert [json.loads(b)["item"] for b in bodies] == list(range(2000))
+
+
+def test_responses_stay_right_when_the_caches_are_full_and_evict(tmp_path, monkeypatch):
+    """A million-exchange cassette does not fit the caches: what was evicted is read and
+    built again, right, and neither cache grows past its bound."""
+    import random
+
+    import replay.recordings
+    import replay.responses
+
+    writer = CassetteWriter(tmp_path / "c", batch_rows=100)
+    write(writer, [numbered(i) for i in range(1000)])  # ten row groups
+    writer.close()
+    recordings = load(tmp_path / "c", Matching(), redactor())
+    reader = recordings.responses
+    monkeypatch.setattr(replay.recordings, "RESPONSES_KEPT", 50)
+    monkeypatch.setattr(replay.responses, "GROUP_BYTES_KEPT", 1)  # one row group at a time
+    rows = list(range(1000)) * 2
+    random.Random(7).shuffle(rows)
+    for row in rows:
+        assert json.loads(recordings.response_now(row).body) == {"item": row}
+        assert len(recordings._built) <= 50 and len(reader._groups) == 1
