@@ -4,6 +4,7 @@ its figures, and the bare aiohttp server that answers a request set from a prebu
 Used by ``bench_wrk.py``. The bare server runs as its own process::
 
     python benchmarks/wrk.py bare TABLE.pickle PORT
+    python benchmarks/wrk.py bare-wire TABLE.pickle PORT   # answers as tillroll writes them (replay/wire.py)
 
 where TABLE maps ``(method, raw path with query, body bytes)`` to ``(status, reason,
 [(header, value)], body bytes)``; anything else gets 599 (so a wrong table shows up as
@@ -141,7 +142,9 @@ def run_wrk(url: str, script: Path, threads: int, connections: int, seconds: flo
 
 # -- the bare server -----------------------------------------------------------------------------
 
-def bare_main(table_path: str, port: int) -> None:
+def bare_main(table_path: str, port: int, wire: bool = False) -> None:
+    """*wire*: answer with the bytes replay.wire builds (tillroll's way of writing a recorded
+    answer) instead of a web.Response per request: the floor under any replay server."""
     import pickle
 
     from aiohttp import web
@@ -150,10 +153,19 @@ def bare_main(table_path: str, port: int) -> None:
     with open(table_path, "rb") as f:
         raw = pickle.load(f)
     table = {k: (status, reason, CIMultiDict(headers), body) for k, (status, reason, headers, body) in raw.items()}
+    wires = {}
+    if wire:
+        from replay.wire import WireResponse, wire_of
+
+        wires = {k: wire_of(status, reason, headers, body) for k, (status, reason, headers, body) in raw.items()}
 
     async def answer(request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        hit = table.get((request.method, request.raw_path, body))
+        key = (request.method, request.raw_path, body)
+        hit = wires.get(key)
+        if hit is not None:
+            return WireResponse(hit)
+        hit = table.get(key)
         if hit is None:
             return web.Response(status=MISS_STATUS, text="no such request in the table")
         status, reason, headers, out = hit
@@ -168,7 +180,7 @@ def bare_main(table_path: str, port: int) -> None:
 if __name__ == "__main__":
     import sys
 
-    if len(sys.argv) == 4 and sys.argv[1] == "bare":
-        bare_main(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 4 and sys.argv[1] in ("bare", "bare-wire"):
+        bare_main(sys.argv[2], int(sys.argv[3]), wire=sys.argv[1] == "bare-wire")
     else:
         sys.exit(__doc__)

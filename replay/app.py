@@ -96,7 +96,8 @@ async def _upstream_client(app: web.Application):
 # -- replay ------------------------------------------------------------------------------------
 
 async def _replay(request: web.Request) -> web.StreamResponse:
-    replayer, settings = request.app[REPLAYER], request.app[SETTINGS]
+    app = request.app
+    replayer, settings = app[REPLAYER], app[SETTINGS]
     method = request.method
     try:
         body = await request.read() if request.body_exists else b""
