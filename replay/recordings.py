@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import threading
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from tillroll.store import Source, dedupe, in_order, open_cassette
 from .matching import Matching, NearMiss, compare
 from .pseudonyms import Holes
 from .responses import COLUMNS as RESPONSE_COLUMNS
-from .responses import RESPONSES_KEPT, Recorded, ResponseReader
+from .responses import RESPONSE_BYTES_KEPT, RESPONSES_KEPT, Recorded, ResponseReader
 
 INDEX_COLUMNS = ["exchange_id", "started_at", "session_id", "seq", "method", "host", "port", "path", "operation",
                  "match_key", "redaction_key_id"]
@@ -61,6 +62,8 @@ class Recordings:
     _location: list[tuple[int, int]] | None = None
     _docs: collections.OrderedDict = field(default_factory=collections.OrderedDict)
     _built: collections.OrderedDict = field(default_factory=collections.OrderedDict)  # row -> Recorded, LRU
+    _built_bytes: int = 0
+    _keeping: threading.Lock = field(default_factory=threading.Lock)  # _built's bookkeeping (response_now: any thread)
     _by_operation: dict[tuple, list[int]] | None = None
     _holes: Holes | None = None
 
@@ -98,13 +101,20 @@ class Recordings:
         return self.response_cached(row) or self._keep(row, self.responses.get(*self.location(row)))
 
     def _keep(self, row: int, recorded: Recorded) -> Recorded:
-        built = self._built
-        built[row] = recorded
-        if len(built) > RESPONSES_KEPT:
-            try:
-                built.popitem(last=False)
-            except KeyError:  # emptied meanwhile by another thread
-                pass
+        """Keep *recorded* for later serves: at most RESPONSES_KEPT of them and about
+        RESPONSE_BYTES_KEPT of bodies (each counted twice: replay.wire keeps its bytes
+        too), least recently served out first."""
+        size = 2 * len(recorded.body) + 512
+        with self._keeping:
+            built = self._built
+            old = built.pop(row, None)
+            if old is not None:  # built twice at once by two threads
+                self._built_bytes -= 2 * len(old.body) + 512
+            built[row] = recorded
+            self._built_bytes += size
+            while built and (len(built) > RESPONSES_KEPT or self._built_bytes > RESPONSE_BYTES_KEPT):
+                _, out = built.popitem(last=False)
+                self._built_bytes -= 2 * len(out.body) + 512
         return recorded
 
     def location(self, row: int) -> tuple[int, int]:

@@ -31,6 +31,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-a
 # group decoded again for every step cost milliseconds each (bench_replay).
 GROUP_BYTES_KEPT = 4 << 30
 RESPONSES_KEPT = 100_000  # built responses (kept by recordings.Recordings, by row)
+RESPONSE_BYTES_KEPT = 1 << 30  # ... and about this many bytes of their bodies
 # Converted to Python when a row group is read (about 0.6 ms for a thousand rows): a row is
 # then a few tuple lookups. The bulk (headers, body text) is converted row by row, when served.
 _BY_ROW = ("response_headers", "response_body_text")

@@ -81,3 +81,22 @@ def test_responses_stay_right_when_the_caches_are_full_and_evict(tmp_path, monke
     for row in rows:
         assert json.loads(recordings.response_now(row).body) == {"item": row}
         assert len(recordings._built) <= 50 and len(reader._groups) == 1
+
+
+def test_built_responses_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
+    """Big bodies (a SpotOn export) are not all kept: the cache of built responses holds
+    about RESPONSE_BYTES_KEPT of them, and what fell out is built again, right."""
+    import replay.recordings
+
+    big = [exchange("GET", "api.example.com", f"/export/{i}", response=json.dumps({"i": i, "pad": "x" * 20_000}).encode())
+           for i in range(40)]
+    writer = CassetteWriter(tmp_path / "c", batch_rows=10)
+    write(writer, big)
+    writer.close()
+    recordings = load(tmp_path / "c", Matching(), redactor())
+    monkeypatch.setattr(replay.recordings, "RESPONSE_BYTES_KEPT", 200_000)  # about 5 of them (each counted twice)
+    for _ in range(2):
+        for row in range(40):
+            assert json.loads(recordings.response_now(row).body)["i"] == row
+            assert recordings._built_bytes <= 200_000 and 1 <= len(recordings._built) <= 5
+    assert recordings._built_bytes == sum(2 * len(r.body) + 512 for r in recordings._built.values())
