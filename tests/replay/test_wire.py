@@ -121,3 +121,72 @@ def test_random_recorded_answers_go_out_as_web_response_writes_them(cases):
     answers = asyncio.run(_answers(cases, [GET]))
     for (plain, wire) in answers:
         assert _undated(plain) == _undated(wire)
+
+
+def _exchange_on(port: int, requests: list[bytes]) -> tuple[list[bytes], bool]:
+    """Send *requests* one after the other on one connection; each answer read by its
+    Content-Length. And whether the server closed the connection after the last."""
+    import socket
+
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        buf = b""
+        for req in requests:
+            s.sendall(req)
+            while b"\r\n\r\n" not in buf:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            length = int(re.search(rb"\r\nContent-Length: (\d+)", head, re.I).group(1))
+            while len(rest) < length:
+                rest += s.recv(65536)
+            answers.append(head + b"\r\n\r\n" + rest[:length])
+            buf = rest[length:]
+        s.settimeout(1.0)
+        try:
+            closed = s.recv(1) == b""
+        except TimeoutError:
+            closed = False
+    return answers, closed
+
+
+def _parts(answer: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """(status line, header lines but the connection's own and the date, body)."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    return (status.replace(b"HTTP/1.0", b"HTTP/1.1"),
+            sorted(h for h in lines if not h.lower().startswith((b"connection:", b"date:", b"keep-alive:"))), body)
+
+
+def test_the_replay_server_answers_the_same_whichever_way_it_writes(tmp_path):
+    """Prebuilt bytes for HTTP/1.1 keep-alive requests; web.Response for HTTP/1.0 and a
+    request that closes the connection: the same status, headers and body."""
+    from replay.app import make_app
+    from replay.server import ReplayServer, open_replayer
+    from tests.replay.cassettes import write_cassette
+    from tests.samples import KEY, exchange
+
+    answer = b'{"balance": 12.5, "items": [1, 2, 3]}'
+    headers = [("Content-Type", "application/json"), ("X-Vendor-Trace", "abc-123"), ("Set-Cookie", "a=1"),
+               ("Set-Cookie", "b=2")]
+    cassette = write_cassette(tmp_path / "c", [
+        exchange("GET", "api.example.com", "/v1/balance", status=200, response=answer, response_headers=headers)])
+    key = tmp_path / "key"
+    key.write_bytes(KEY)
+    opened = open_replayer(cassette, key_file=key)
+    get = b"GET /v1/balance HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    with ReplayServer(make_app(opened.replayer)) as server:
+        wired, wired_closed = _exchange_on(server.port, [get, get, get])  # built on the first serve, kept after
+        http10, http10_closed = _exchange_on(server.port, [get.replace(b"HTTP/1.1", b"HTTP/1.0")])
+        close = get.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        closing, closing_closed = _exchange_on(server.port, [close])
+    assert not wired_closed and http10_closed and closing_closed  # each connection as its client asked
+    recorded = opened.replayer.recordings.response_now(0)
+    assert recorded.wire, "the keep-alive GETs were answered from prebuilt bytes"
+    first = _parts(wired[0])
+    assert first[0] == b"HTTP/1.1 200 OK" and first[2] == answer
+    assert b"X-Vendor-Trace: abc-123" in first[1] and sum(h.startswith(b"Set-Cookie: ") for h in first[1]) == 2
+    for other in (*wired[1:], *http10, *closing):
+        assert _parts(other) == first
