@@ -38,8 +38,12 @@ What is measured:
    the replay server's runner options (no access log, no request decompression) whose one
    handler reads the body, looks the request up in that dict and answers with the prebuilt
    status, headers and bytes: the same answers with no work, so the ratio is tillroll's
-   per-request cost against nothing. It is checked the same way (every request, same status
-   and body as tillroll's).
+   per-request cost against nothing (it builds a ``web.Response`` per request, which
+   tillroll no longer does: see ``replay/wire.py``). It is checked the same way (every
+   request, same status and body as tillroll's). With ``--floor`` a third server, the
+   *floor* (``benchmarks/wrk.py bare-wire``: the same table answered with the bytes
+   ``replay/wire.py`` builds), is alternated with tillroll after each set: tillroll's own
+   work per request, with the answer-writing it shares with the floor taken out.
 4. **Load.** ``wrk -t THREADS -c CONNECTIONS -d DURATION --latency -s SET.lua`` (1 thread,
    16 keep-alive connections, 5 s) under ``taskset -c LOAD_CPU`` (1). The Lua script holds
    the set (``wrk.format`` per request, prepared in ``init()``); ``request()`` cycles
@@ -85,7 +89,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import pickle
 import shutil
@@ -101,7 +104,7 @@ from pathlib import Path
 
 from bench_replay import build_cassette, machine, parse_sizes, request_sets
 from machine import CLK_TCK, finish, pin_all_threads
-from wrk import MISS_STATUS, SERVER_WRITES, WRK, run_wrk, taskset, write_lua
+from wrk import SERVER_WRITES, WRK, run_wrk, taskset, write_lua
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -204,11 +207,12 @@ class Proc:
         return self.p.returncode
 
 
-def bare_server(table: dict, work: Path, name: str, cpus: list[int] | None) -> tuple[Proc, int]:
+def bare_server(table: dict, work: Path, name: str, cpus: list[int] | None, mode: str = "bare") -> tuple[Proc, int]:
+    """*mode* ``bare`` (a web.Response per request) or ``bare-wire`` (the floor: replay/wire.py's bytes)."""
     path = work / f"{name}.pickle"
     path.write_bytes(pickle.dumps(table))
     port = free_port()
-    proc = Proc(name, [sys.executable, str(Path(__file__).with_name("wrk.py")), "bare", str(path), str(port)],
+    proc = Proc(name, [sys.executable, str(Path(__file__).with_name("wrk.py")), mode, str(path), str(port)],
                 work / f"{name}.log", cpus)
     proc.wait_listening(port)
     return proc, port
@@ -382,7 +386,7 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
                                       "--host", "127.0.0.1", "--port", str(port)],
                   work / f"replay-{n}.log", args.server_cpus)
     out: dict = {"size": n, "build": built, "info": info, "sets": {}}
-    bare = None
+    bare = floor = None
     try:
         out["ready_s"] = replay.wait_http(port, HEALTH, timeout=600)
         print(f"   tillroll replay ready {out['ready_s']:.2f} s after its start (imports included)", flush=True)
@@ -404,6 +408,11 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
                 print(f"   {name}: the bare server answers {differ} requests differently from the table", flush=True)
         urls = {"bare": f"http://127.0.0.1:{bare_port}", "tillroll": f"http://127.0.0.1:{port}"}
         pids = {"bare": bare.pid, "tillroll": replay.pid}
+        if args.floor:
+            floor, floor_port = bare_server(table, work, f"floor-{n}", args.server_cpus, "bare-wire")
+            urls["floor"], pids["floor"] = f"http://127.0.0.1:{floor_port}", floor.pid
+            for name, reqs in chosen.items():
+                out["sets"][name]["floor_differs"] = check_same(floor_port, reqs, table)
         for name, reqs in chosen.items():
             script = write_lua(work / f"{name}-{n}.lua", reqs)
             print(f"  {name} ({len(reqs):,} requests, cycled):", flush=True)
@@ -414,11 +423,15 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
             if not res["statuses_agree"]:
                 print("    WARNING: the status mix differs between bare and tillroll", flush=True)
             out["sets"][name].update(res)
+            if floor:  # the same set against the floor: what tillroll's own work costs
+                out["sets"][name]["floor"] = alternate(name, urls, pids, script, args, ("floor", "tillroll"), tree=False)
         out["rss_mib"] = rss_mib(replay.pid)
     finally:
         replay.stop()
         if bare:
             bare.stop()
+        if floor:
+            floor.stop()
     return out
 
 
@@ -503,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seen", type=int, default=10_000, help="requests of the first-seen set (10,000)")
     ap.add_argument("--record-variants", default="lines,quiet", help="lines,quiet; empty: no record part")
     ap.add_argument("--no-replay", action="store_true", help="the record part only")
+    ap.add_argument("--floor", action="store_true",
+                    help="also alternate tillroll with the floor (wrk.py bare-wire: prebuilt bytes, a dict lookup)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--server-cpu", type=int, default=0, help="CPU of the servers and proxies (0)")
     ap.add_argument("--load-cpu", type=int, default=1, help="CPU of wrk (and the record upstream) (1)")

@@ -122,7 +122,7 @@ def taskset(cpus: list[int] | None) -> list[str]:
 def run_wrk(url: str, script: Path, threads: int, connections: int, seconds: float, cpus: list[int] | None,
             timeout_s: int = 10) -> dict:
     """One wrk run; its figures (from the script's ``done()``) and requests/s."""
-    cmd = taskset(cpus) + [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", f"--timeout",
+    cmd = taskset(cpus) + [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout",
                            f"{timeout_s}s", "--latency", "-s", str(script), url]
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + timeout_s + 60)
