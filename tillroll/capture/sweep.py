@@ -88,10 +88,22 @@ class Sweep:
         return value
 
     def needed(self, text: str) -> bool:
-        """Whether :meth:`sweep` would change *text*: whether any form of a remembered value
-        stands in it (the forms of :meth:`forms`, value by value, without sorting them)."""
+        """Whether :meth:`sweep` might change *text*: whether any form of a remembered value
+        stands in it (the forms of :meth:`forms`, value by value, without sorting them).
+
+        The common answer is no, and it is found with one search per value: the longest
+        run of ASCII letters and digits of a value stands, unchanged, in each of its forms
+        (JSON escapes and URL encoding leave letters and digits alone), so where that run
+        is not in *text*, no form of the value is."""
         for value in self.seen:
             if len(value) < _MIN_SWEEP:
+                continue
+            if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
+                if value in text:
+                    return True
+                continue
+            anchor = _anchor(value)
+            if anchor and anchor not in text:
                 continue
             if value in text or any(form in text for form in _encodings(value)):
                 return True
@@ -101,6 +113,12 @@ class Sweep:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _anchor(value: str) -> str:
+    """The longest run of ASCII letters and digits in *value* ("" when it has none)."""
+    return max(_ALNUM_RUN.findall(value), key=len, default="")
 
 
 def _encodings(value: str) -> set[str]:
