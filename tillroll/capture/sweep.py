@@ -10,7 +10,10 @@ import re
 from typing import Any
 from urllib.parse import quote_plus
 
+from . import native
+
 _MIN_SWEEP = 6  # shorter remembered values are not swept from free text (too many false hits)
+_FILTER_FROM = 512  # characters of text from which the pairs table pays (below, a search is as cheap)
 
 
 class Sweep:
@@ -94,8 +97,13 @@ class Sweep:
         The common answer is no, and it is found with one search per value: the longest
         run of ASCII letters and digits of a value stands, unchanged, in each of its forms
         (JSON escapes and URL encoding leave letters and digits alone), so where that run
-        is not in *text*, no form of the value is."""
-        for value in self.seen:
+        is not in *text*, no form of the value is. On the compiled path a table of the
+        text's pairs of characters, built in one pass, rules most values out before any
+        search."""
+        values = self.seen
+        if native.ext is not None and len(text) >= _FILTER_FROM and values:
+            values = native.ext.Bigrams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
+        for value in values:
             if len(value) < _MIN_SWEEP:
                 continue
             if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
@@ -114,6 +122,24 @@ class Sweep:
 
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def bigrams_may_hold(text: str, needle: str) -> bool:
+    """Whether every pair of adjacent characters of *needle* is a pair of adjacent
+    characters of *text*, each character folded to its low byte: false means *needle* is
+    certainly not in *text*. The definition the compiled ``Bigrams`` implements (and is
+    tested against); the pure path searches directly instead."""
+    def pairs(s: str) -> set[tuple[int, int]]:
+        return {(ord(a) & 0xFF, ord(b) & 0xFF) for a, b in zip(s, s[1:])}
+    return pairs(needle) <= pairs(text)
+
+
+def may_stand(text: str, value: str) -> bool:
+    """False when no form of *value* can stand in *text*: the pairs of characters of the
+    value (when every form is the value itself) or of its anchor are not all in the text.
+    The definition the compiled filter implements (``Bigrams.candidates``)."""
+    needle = value if _PLAIN.fullmatch(value) else _anchor(value)
+    return not needle or bigrams_may_hold(text, needle)
 
 
 def _anchor(value: str) -> str:

@@ -37,6 +37,7 @@ from tillroll.capture import (
     match_doc,
     native,
     redact,
+    sweep,
 )
 from tillroll.store.exchange import to_record_batch
 
@@ -225,3 +226,22 @@ def test_the_compiled_apply_answers_as_the_pure_one(action, value):
         p = redactor().start()
         return method(p, rule, value, "where"), p.redactions, p.seen
     assert run(native.ext.apply) == run(redact.pure_walk[5])
+
+
+SWEEP_CHARS = st.sampled_from("aZ09 +-_.~/@\"\\\n%&=éß€\u2028:\u0161\u0100😀\U0001F600")
+PLAIN_CHARS = st.sampled_from("aZ09._~-")  # a value of these is its own only form
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.one_of(st.text(SWEEP_CHARS, max_size=80), st.text(PLAIN_CHARS, max_size=40)),
+       values=st.lists(st.one_of(st.text(SWEEP_CHARS, max_size=12), st.text(PLAIN_CHARS, min_size=6, max_size=9)),
+                       max_size=6),
+       cut=st.integers(0, 80), tail=st.one_of(st.just(""), SWEEP_CHARS, PLAIN_CHARS))
+def test_the_sweeps_filter_answers_as_the_pure_definition(text, values, cut, tail):
+    values = values + [text[cut:cut + 8], text[cut:cut + 7] + tail]  # a part of the text, and one that goes on
+    table = native.ext.Bigrams(text)
+    assert table.candidates(values, 6) == [v for v in values if len(v) >= 6 and sweep.may_stand(text, v)]
+    for v in values:
+        assert table.may_hold(v) == sweep.bigrams_may_hold(text, v)
+        if v in text:
+            assert table.may_hold(v)
