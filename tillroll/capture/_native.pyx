@@ -7,7 +7,8 @@ accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them inste
 * :func:`redact_dict` / :func:`redact_list`: ``Pass._dict`` / ``Pass._list``, the walk
   over a parsed JSON value; the rare branches (a rule applies, a detector may match, a
   Base64 member) call back into the pure methods, so the behaviour has one definition.
-* :func:`may_overflow` / :func:`finite`: ``jsonish``'s limits on numbers.
+* :func:`may_overflow` / :func:`finite`: ``jsonish``'s limits on numbers;
+  :func:`nesting_marks`: its prefilter on depth.
 * :func:`redact_headers`: ``Pass.headers`` for the common header; the others go to
   ``Pass._header``.
 * :func:`apply`: ``Pass._apply``, one value under a rule.
@@ -24,6 +25,12 @@ lowercases to ``k``), so both paths agree on every string.
 from json import dumps as _json_dumps
 
 from libc.math cimport isfinite
+from libc.string cimport memset
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object text)
+    void *PyUnicode_DATA(object text)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
 
 cdef object _pure_maybe_secret = None
 cdef object _NO_RULE = None
@@ -44,13 +51,13 @@ def configure_jsonish(pure_may_overflow):
 def may_overflow(str text):
     """``re.search(r"[eE]\\+?\\d{3}|\\d{309}", text) is not None``: a float that may overflow."""
     cdef Py_ssize_t n = len(text), i, j, run = 0
-    cdef unsigned int c
-    cdef Py_UCS4 ch
+    cdef const unsigned char *p
+    cdef unsigned char c
     if not text.isascii():
         return _pure_may_overflow(text)
+    p = <const unsigned char *>PyUnicode_DATA(text)  # ASCII: one byte a character
     for i in range(n):
-        ch = text[i]
-        c = <unsigned int>ch
+        c = p[i]
         if 48 <= c <= 57:
             run += 1
             if run >= 309:
@@ -59,16 +66,26 @@ def may_overflow(str text):
         run = 0
         if c == 69 or c == 101:
             j = i + 1
-            if j < n and text[j] == "+":
+            if j < n and p[j] == 43:  # "+"
                 j += 1
-            if j + 3 <= n and _digit(text, j) and _digit(text, j + 1) and _digit(text, j + 2):
+            if j + 3 <= n and 48 <= p[j] <= 57 and 48 <= p[j + 1] <= 57 and 48 <= p[j + 2] <= 57:
                 return True
     return False
 
 
-cdef inline bint _digit(str text, Py_ssize_t i):
-    cdef Py_UCS4 ch = text[i]
-    return 48 <= <unsigned int>ch <= 57
+def nesting_marks(str text):
+    """``text.count("{") + text.count("[")`` in one pass (``jsonish.loads``' depth prefilter)."""
+    cdef Py_ssize_t n = len(text), i, marks = 0
+    cdef const unsigned char *p
+    cdef unsigned char c
+    if PyUnicode_KIND(text) != 1:
+        return text.count("{") + text.count("[")
+    p = <const unsigned char *>PyUnicode_DATA(text)
+    for i in range(n):
+        c = p[i]
+        if c == 123 or c == 91:
+            marks += 1
+    return marks
 
 
 def finite(value):
@@ -391,12 +408,6 @@ cdef bint _card_shaped(str text) except -1:
 
 # -- the sweep's filter ------------------------------------------------------------------------
 
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object text)
-    void *PyUnicode_DATA(object text)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
-
-from libc.string cimport memset
 
 
 cdef class Bigrams:

@@ -41,8 +41,7 @@ def loads(text: str, *, strict: bool = True) -> Any:
         value = (_STRICT if strict else _LENIENT).decode(text)
     except RecursionError:  # deeper than the C decoder goes: certainly too deep
         raise Unparseable("nested too deeply") from None
-    if type(value) in (dict, list) and text.count("{") + text.count("[") > MAX_DEPTH \
-            and depth(value) > MAX_DEPTH:
+    if type(value) in (dict, list) and nesting_marks(text) > MAX_DEPTH and depth(value) > MAX_DEPTH:
         raise Unparseable(f"nested more than {MAX_DEPTH} levels deep")
     if may_overflow(text) and not finite(value):
         raise Unparseable("a number out of range")
@@ -88,6 +87,11 @@ def depth(value: Any) -> int:
                 return deepest
         stack.extend((child, level + 1) for child in children if type(child) in (dict, list))
     return deepest
+
+
+def nesting_marks(text: str) -> int:
+    """How many objects and arrays *text* may open: a JSON value is no deeper than that."""
+    return text.count("{") + text.count("[")
 
 
 def may_overflow(text: str) -> bool:
@@ -137,8 +141,9 @@ def json_keys(text: str) -> list[str]:
     return _JSON_KEY.findall(text)
 
 
-pure_json_keys, pure_may_overflow, pure_finite = json_keys, may_overflow, finite
+pure_json_keys, pure_may_overflow, pure_finite, pure_nesting_marks = json_keys, may_overflow, finite, nesting_marks
 
 if native.ext is not None:
     native.ext.configure_jsonish(pure_may_overflow)
     may_overflow, finite = native.ext.may_overflow, native.ext.finite  # noqa: F811
+    nesting_marks = native.ext.nesting_marks  # noqa: F811

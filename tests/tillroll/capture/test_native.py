@@ -105,6 +105,12 @@ def test_the_overflow_prefilter_answers_as_the_regex(text):
     assert native.ext.may_overflow(text) == jsonish.pure_may_overflow(text)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(text=st.one_of(st.text(alphabet='{}[]"a,:é€😀 ', max_size=60), st.text()))
+def test_the_depth_prefilter_counts_as_the_pure_one(text):
+    assert native.ext.nesting_marks(text) == jsonish.pure_nesting_marks(text)
+
+
 @settings(max_examples=1000, deadline=None)
 @given(value=st.recursive(st.floats() | st.integers() | st.text(max_size=3) | st.none(),
                           lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3)))
