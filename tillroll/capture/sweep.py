@@ -106,16 +106,10 @@ class Sweep:
         for value in values:
             if len(value) < _MIN_SWEEP:
                 continue
-            if _PLAIN.fullmatch(value):  # tokens, ids, digits: every form is the value itself
-                if value in text:
-                    return True
+            needle = _needle(value)
+            if needle and needle not in text:  # no form of the value can be there
                 continue
-            anchor = _anchor(value)
-            if anchor and anchor not in text:
-                continue
-            if value in text or any(form in text for form in _encodings(value)):
-                return True
-            if "\n" in value and _any_newline(value).search(text) is not None:
+            if stands_in(value, text):
                 return True
         return False
 
@@ -135,15 +129,27 @@ def bigrams_may_hold(text: str, needle: str) -> bool:
 
 
 def may_stand(text: str, value: str) -> bool:
-    """False when no form of *value* can stand in *text*: the pairs of characters of the
-    value (when every form is the value itself) or of its anchor are not all in the text.
-    The definition the compiled filter implements (``Bigrams.candidates``)."""
-    needle = value if _PLAIN.fullmatch(value) else _anchor(value)
+    """False when no form of *value* can stand in *text*: the pairs of characters of its
+    needle are not all in the text. The definition the compiled filter implements
+    (``Bigrams.candidates``)."""
+    needle = _needle(value)
     return not needle or bigrams_may_hold(text, needle)
 
 
-def _anchor(value: str) -> str:
-    """The longest run of ASCII letters and digits in *value* ("" when it has none)."""
+def stands_in(value: str, text: str) -> bool:
+    """Whether any form of *value* (as is, JSON-escaped, URL-encoded, its line breaks
+    spelt either way) stands in *text*: every form searched."""
+    if value in text or any(form in text for form in _encodings(value)):
+        return True
+    return "\n" in value and _any_newline(value).search(text) is not None
+
+
+def _needle(value: str) -> str:
+    """What stands, unchanged, in every form of *value*: the value itself when every form
+    is the value (tokens, ids, digits), else its longest run of ASCII letters and digits
+    ("" when it has none: nothing to rule a form out with)."""
+    if _PLAIN.fullmatch(value):
+        return value
     return max(_ALNUM_RUN.findall(value), key=len, default="")
 
 

@@ -8,21 +8,14 @@ from urllib.parse import quote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tillroll.capture.sweep import Sweep, _any_newline, _encodings
+from tillroll.capture.sweep import Sweep, stands_in
 
 _MIN = 6
 
 
 def _needed_by_every_form(seen: dict[str, str], text: str) -> bool:
     """The check as it was written first: every form of every value searched."""
-    for value in seen:
-        if len(value) < _MIN:
-            continue
-        if value in text or any(form in text for form in _encodings(value)):
-            return True
-        if "\n" in value and _any_newline(value).search(text) is not None:
-            return True
-    return False
+    return any(len(value) >= _MIN and stands_in(value, text) for value in seen)
 
 
 values = st.text(st.sampled_from("aZ09 +-_.~/@\"\\\n%&=éß€\u2028:"), min_size=1, max_size=14)
