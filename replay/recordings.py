@@ -104,17 +104,16 @@ class Recordings:
         """Keep *recorded* for later serves: at most RESPONSES_KEPT of them and about
         RESPONSE_BYTES_KEPT of bodies (each counted twice: replay.wire keeps its bytes
         too), least recently served out first."""
-        size = 2 * len(recorded.body) + 512
         with self._keeping:
             built = self._built
             old = built.pop(row, None)
             if old is not None:  # built twice at once by two threads
-                self._built_bytes -= 2 * len(old.body) + 512
+                self._built_bytes -= _kept_bytes(old)
             built[row] = recorded
-            self._built_bytes += size
+            self._built_bytes += _kept_bytes(recorded)
             while built and (len(built) > RESPONSES_KEPT or self._built_bytes > RESPONSE_BYTES_KEPT):
                 _, out = built.popitem(last=False)
-                self._built_bytes -= 2 * len(out.body) + 512
+                self._built_bytes -= _kept_bytes(out)
         return recorded
 
     def location(self, row: int) -> tuple[int, int]:
@@ -206,6 +205,12 @@ class Recordings:
         row = self.table.num_rows + len(self.extra) - 1
         self.index.setdefault(key, []).append(row)
         return row
+
+
+def _kept_bytes(recorded: Recorded) -> int:
+    """What keeping *recorded* costs against RESPONSE_BYTES_KEPT: its body twice (once more
+    as replay.wire's bytes) and a little for the rest."""
+    return 2 * len(recorded.body) + 512
 
 
 def summary_line(method: str, path: str, operation: str | None) -> str:
