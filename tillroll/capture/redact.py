@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import re
 from typing import Any, Callable
@@ -27,6 +26,7 @@ from typing import Any, Callable
 from . import json_text, jsonish, native, querystring
 from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
+from .keyed_digest import KeyedDigest
 from .keys import key_id
 from .policy import (
     DEFAULT_POLICY,
@@ -50,13 +50,10 @@ class Redactor:
     """Pseudonymises values under a key; opens a :class:`Pass` per exchange."""
 
     def __init__(self, key: bytes, policy: Policy = DEFAULT_POLICY):
-        self._key = key  # only ever passed to hmac.digest (one C call per value)
+        self.digest = KeyedDigest(key).digest  # value -> its keyed digest; the key is not kept
         self.policy = policy
         self.key_id = key_id(key)
         self._rule_caches: dict[Any, dict[str, Rule]] = {}
-
-    def digest(self, value: str) -> str:
-        return hmac.digest(self._key, value.encode("utf-8", "surrogatepass"), "sha256").hex()[:12]
 
     def pseudonym(self, label: str, value: str) -> str:
         return f"{PREFIX}{label}:{self.digest(value)}"
