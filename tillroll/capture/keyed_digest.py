@@ -7,7 +7,7 @@ The key's two padded blocks are hashed once, when the redactor is made (RFC 2104
 4: the intermediate results may be precomputed), so a value costs only its own blocks.
 OpenSSL 3's one-shot ``hmac.digest`` looks the algorithm up by name on every call: it
 took a third of the redaction of a JSON body. :class:`PureKeyedDigest` copies the two
-hashed pads (half the cost); the compiled :class:`~tillroll.capture._native.KeyedDigest`
+hashed pads (half the cost); the compiled :class:`~tillroll.capture._keyed_digest.KeyedDigest`
 hashes in C (``TILLROLL_NO_EXTENSIONS=1`` runs the pure one, its oracle).
 """
 
@@ -47,4 +47,4 @@ class PureKeyedDigest:
         raise TypeError("a KeyedDigest is not pickled; make one from the key where it is needed")
 
 
-KeyedDigest = native.ext.KeyedDigest if native.ext is not None else PureKeyedDigest
+KeyedDigest = native.digest_ext.KeyedDigest if native.digest_ext is not None else PureKeyedDigest

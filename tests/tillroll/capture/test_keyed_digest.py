@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tillroll.capture import Redactor, native
 from tillroll.capture.keyed_digest import KeyedDigest, PureKeyedDigest
 
-IMPLEMENTATIONS = [PureKeyedDigest] + ([native.ext.KeyedDigest] if native.ext is not None else [])
+IMPLEMENTATIONS = [PureKeyedDigest] + ([native.digest_ext.KeyedDigest] if native.digest_ext is not None else [])
 
 # RFC 4231 test cases 1, 2, 3, 4, 6 and 7 (HMAC-SHA256): short keys, a key of 131 bytes
 # (hashed first), data of one and of several blocks.
@@ -61,7 +61,7 @@ def test_lone_surrogates_and_non_ascii_are_digested_as_their_bytes():
 
 
 def test_the_running_path_is_the_one_native_describes():
-    assert KeyedDigest is (PureKeyedDigest if native.ext is None else native.ext.KeyedDigest)
+    assert KeyedDigest is (PureKeyedDigest if native.digest_ext is None else native.digest_ext.KeyedDigest)
 
 
 def test_the_redactor_keeps_neither_the_key_nor_a_way_to_carry_it():
