@@ -8,6 +8,7 @@ import pytest
 from tests.samples import exchange, redactor
 from replay.matching import DEFAULT, Matching, MatcherError, compare, register
 from tillroll.capture import capture
+from tillroll.capture import match_doc
 from tillroll.capture.match_doc import match_document, without_pii
 
 
@@ -99,3 +100,28 @@ def test_the_near_miss_names_the_failed_matcher_and_the_field():
     assert miss.diff == [{"field": "params.StoreID", "request": "S-9", "recorded": "S-1", "change": "different"}]
     far = compare(live, doc(exchange("GET", "api.example.com", "/other")), Matching())
     assert far.distance > miss.distance
+
+
+def test_what_one_vendor_leaves_out_is_not_left_out_for_another():
+    # The key names judged are kept per vendor, from one request to the next: SPOT's
+    # volatile Timestamp must not make a generic API's timestamp unmatched.
+    r = redactor()
+    spot_a = spot({"CustomerID": "c-1", "Timestamp": "2026-11-01T10:00:00"})
+    spot_b = spot({"CustomerID": "c-1", "Timestamp": "2026-11-02T11:00:00"})
+
+    def generic(stamp):
+        return exchange("POST", "api.example.org", "/orders", body=json.dumps({"Timestamp": stamp, "n": 1}).encode())
+
+    for _ in range(2):  # the second time from the memo
+        assert Matching().key(doc(spot_a, r)) == Matching().key(doc(spot_b, r))
+        assert Matching().key(doc(generic("2026-11-01"), r)) != Matching().key(doc(generic("2026-11-02"), r))
+
+
+def test_key_names_from_the_traffic_do_not_grow_the_memo_without_bound():
+    r = redactor()
+    names = [f"field{i}" for i in range(match_doc.JUDGED_KEPT + 500)]
+    raw = exchange("POST", "api.example.org", "/bulk", body=json.dumps({n: i for i, n in enumerate(names)}).encode())
+    body = doc(raw, r)["params"]  # a generic JSON body is its parameters
+    assert body == {n: i for i, n in enumerate(names)}  # every member still judged, none lost
+    assert all(len(judged) <= match_doc.JUDGED_KEPT for _, judged in r.match_memo.values())
+    assert doc(raw, r)["params"] == body

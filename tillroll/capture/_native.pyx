@@ -309,17 +309,22 @@ cdef object _SECRET_LABELS = ()
 cdef object _UNMATCHED = ()
 
 
-def configure_match(str prefix, str dropped, secret_labels, unmatched, normalise):
-    """The pseudonym spellings, the labels and rule actions left out of matching."""
-    global _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED, _normalise
+cdef Py_ssize_t _JUDGED_KEPT = 0
+
+
+def configure_match(str prefix, str dropped, secret_labels, unmatched, normalise, Py_ssize_t judged_kept):
+    """The pseudonym spellings, the labels and rule actions left out of matching, how many
+    judged key names a memo keeps."""
+    global _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED, _normalise, _JUDGED_KEPT
     _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED = prefix, dropped, secret_labels, unmatched
-    _normalise = normalise
+    _normalise, _JUDGED_KEPT = normalise, judged_kept
 
 
-def clean(value, rule_for, left_out):
+def clean(value, rule_for, left_out, dict skipped=None):
     """``match_doc._clean``: *value* without the members a rule or the vendor leaves out
-    of matching and without secret pseudonyms; each key name judged once per call."""
-    return _clean(value, rule_for, left_out, {})
+    of matching and without secret pseudonyms; each key name judged once (*skipped*: the
+    names already judged, filled in up to the memo's bound)."""
+    return _clean(value, rule_for, left_out, {} if skipped is None else skipped)
 
 
 cdef object _clean(object value, object rule_for, object left_out, dict skipped):
@@ -334,7 +339,8 @@ cdef object _clean(object value, object rule_for, object left_out, dict skipped)
             if s is None:
                 rule = rule_for(k)
                 s = (rule is not None and rule.action in _UNMATCHED) or _normalise(k) in left_out
-                skipped[k] = s
+                if len(skipped) < _JUDGED_KEPT:
+                    skipped[k] = s
             if s or _secret_value(v):
                 continue
             out[k] = _clean(v, rule_for, left_out, skipped)

@@ -38,6 +38,7 @@ from .raw import RawExchange
 from .redact import DROPPED, PREFIX, Redactor
 from .storable import storable
 from .vendors import BY_NAME, GENERIC
+from .vendors.base import Profile
 
 # Pseudonyms made by value detectors for secrets (not PII): never matched on.
 SECRET_LABELS = ("jwt", "bearer", "private-key")
@@ -48,20 +49,20 @@ COMPONENTS = ("method", "host", "path", "operation", "params", "query", "body")
 def match_document(ex: Exchange, redactor: Redactor) -> dict[str, Any]:
     """The match document of the (redacted) request of *ex*."""
     profile = BY_NAME.get(ex.vendor or "", GENERIC)
-    rule_for = redactor.start(profile.rule).rule_for
+    rule_for, skipped = _judged(redactor, profile)
     volatile = profile.volatile
     params = None
     if ex.params_json:
         try:
-            params = _clean(json.loads(ex.params_json), rule_for, volatile)
+            params = _clean(json.loads(ex.params_json), rule_for, volatile, skipped)
         except ValueError:
             params = None
     body = None
     if params is None:
-        body = _body(ex.request_body_text, ex.request_body_bytes, rule_for, volatile)
+        body = _body(ex.request_body_text, ex.request_body_bytes, rule_for, volatile, skipped)
     query = sorted(
         [k, v] for k, v in parse_qsl(ex.query or "", keep_blank_values=True)
-        if not _skipped(k, rule_for, volatile) and not _secret_value(v)
+        if not _skipped(k, rule_for, volatile, skipped) and not _secret_value(v)
     )
     return {
         "method": ex.method,
@@ -80,8 +81,12 @@ STORED = tuple(c for c in COMPONENTS if c != "host")
 def key_text(doc: dict[str, Any], components: tuple[str, ...] = STORED) -> str:
     """The canonical text of *doc* restricted to *components* (by default what is stored
     as ``match_key``: everything but the host)."""
-    return storable(json.dumps({c: doc.get(c) for c in components}, sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False))
+    return storable(_CANONICAL.encode({c: doc.get(c) for c in components}))
+
+
+# One encoder for every key: json.dumps with options makes a new one per call (a third of
+# the key of a small request).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def match_key(ex: Exchange, redactor: Redactor) -> str:
@@ -96,10 +101,23 @@ def capture_keyed(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAU
     return ex
 
 
-def _body(text: str | None, raw: bytes | None, rule_for, volatile) -> Any:
+def _judged(redactor: Redactor, profile: Profile) -> tuple[Callable[[str], Rule | None], dict[str, bool]]:
+    """The rule lookup of *profile* under *redactor*'s policy, and the key names already
+    judged left out of matching or not: kept from one exchange to the next (a name is
+    judged once, not once per document), at most :data:`JUDGED_KEPT` names a vendor."""
+    judged = redactor.match_memo.get(profile.name)
+    if judged is None:
+        judged = redactor.match_memo.setdefault(profile.name, (redactor.start(profile.rule).rule_for, {}))
+    return judged
+
+
+JUDGED_KEPT = 4096  # key names come from the traffic: the memo of each vendor is bounded
+
+
+def _body(text: str | None, raw: bytes | None, rule_for, volatile, skipped: dict[str, bool]) -> Any:
     if text is not None and text.lstrip()[:1] in ("{", "["):
         try:
-            return _clean(jsonish.loads(text), rule_for, volatile)
+            return _clean(jsonish.loads(text), rule_for, volatile, skipped)
         except ValueError:
             pass
     data = text.encode("utf-8") if text is not None else raw
@@ -115,18 +133,30 @@ def without_pii(value: Any) -> Any:
     return value
 
 
-def _clean(value: Any, rule_for: Callable[[str], Rule | None], volatile: frozenset[str]) -> Any:
+def _clean(value: Any, rule_for: Callable[[str], Rule | None], volatile: frozenset[str],
+           skipped: dict[str, bool] | None = None) -> Any:
+    """*value* without the members a rule or the vendor leaves out of matching and without
+    secret pseudonyms. *skipped*: the names already judged (filled in, up to
+    :data:`JUDGED_KEPT`)."""
+    if skipped is None:
+        skipped = {}
     if isinstance(value, dict):
-        return {k: _clean(v, rule_for, volatile) for k, v in value.items()
-                if not _skipped(k, rule_for, volatile) and not _secret_value(v)}
+        return {k: _clean(v, rule_for, volatile, skipped) for k, v in value.items()
+                if not _skipped(k, rule_for, volatile, skipped) and not _secret_value(v)}
     if isinstance(value, list):
-        return [_clean(v, rule_for, volatile) for v in value if not _secret_value(v)]
+        return [_clean(v, rule_for, volatile, skipped) for v in value if not _secret_value(v)]
     return value
 
 
-def _skipped(name: str, rule_for: Callable[[str], Rule | None], volatile: frozenset[str]) -> bool:
-    rule = rule_for(name)
-    return (rule is not None and rule.action in _UNMATCHED) or normalise(name) in volatile
+def _skipped(name: str, rule_for: Callable[[str], Rule | None], volatile: frozenset[str],
+             skipped: dict[str, bool]) -> bool:
+    known = skipped.get(name)
+    if known is None:
+        rule = rule_for(name)
+        known = (rule is not None and rule.action in _UNMATCHED) or normalise(name) in volatile
+        if len(skipped) < JUDGED_KEPT:
+            skipped[name] = known
+    return known
 
 
 def _secret_value(value: Any) -> bool:
@@ -141,5 +171,5 @@ def _pseudonym(value: Any) -> bool:
 
 pure_clean = _clean  # the oracle of the compiled one
 if native.ext is not None:
-    native.ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise)
+    native.ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT)
     _clean = native.ext.clean  # noqa: F811
