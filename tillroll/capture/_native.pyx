@@ -307,8 +307,6 @@ cdef str _PREFIX = "tillroll:"
 cdef str _DROPPED = "tillroll:dropped"
 cdef object _SECRET_LABELS = ()
 cdef object _UNMATCHED = ()
-
-
 cdef Py_ssize_t _JUDGED_KEPT = 0
 
 
@@ -413,7 +411,6 @@ cdef bint _card_shaped(str text) except -1:
 
 
 # -- the sweep's filter ------------------------------------------------------------------------
-
 
 
 cdef class Bigrams:
