@@ -42,6 +42,9 @@ What is measured:
    the stored record (path, query, headers, params, bodies, messages).
 6. ``--profile K``: K more captures under cProfile, top functions by own time and by
    cumulative time.
+7. ``--keyed``: time ``capture_keyed`` instead (the capture and the match key replay
+   looks a recording up by): what the recording worker, an import and replay's
+   first-seen request pay for each exchange.
 
 Exit status is 0 when the overall median is within the target (100 µs) and the
 check passes, 1 otherwise.
@@ -69,7 +72,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from tillroll.capture import capture
+from tillroll.capture import capture, capture_keyed
 from tillroll.capture import RawExchange, RawRequest, RawResponse
 from tillroll.capture import Redactor
 
@@ -636,11 +639,12 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", type=int, default=0, metavar="K", help="then profile K captures with cProfile")
     ap.add_argument("--profile-lines", type=int, default=35)
     ap.add_argument("--no-check", action="store_true", help="skip the recognition/leak check")
+    ap.add_argument("--keyed", action="store_true", help="time capture_keyed: the capture and the match key")
     args = ap.parse_args(argv)
 
     vendors = tuple(args.vendor) if args.vendor else VENDORS
     print(f"tillroll capture benchmark: n={args.n:,} pool={args.pool:,} warmup={args.warmup:,} seed={args.seed} "
-          f"vendors={','.join(vendors)}")
+          f"vendors={','.join(vendors)}{' (capture_keyed)' if args.keyed else ''}")
     print(f"python {platform.python_version()} ({platform.python_implementation()}), {platform.platform()}, "
           f"nproc={os.cpu_count()}, cpu={_cpu_model()}")
 
@@ -650,8 +654,9 @@ def main(argv=None) -> int:
     redactor = Redactor(KEY)
     _describe_pool(pool, t_build)
 
+    cap = capture_keyed if args.keyed else capture
     for i in range(args.warmup):
-        capture(pool[i % len(pool)].raw, redactor)
+        cap(pool[i % len(pool)].raw, redactor)
 
     raws = [item.raw for item in pool]
     kinds = [item.kind for item in pool]
@@ -659,7 +664,6 @@ def main(argv=None) -> int:
     n = args.n
     times = [0] * n
     clock = time.perf_counter_ns
-    cap = capture
     if args.no_gc:
         gc.disable()
     gc.collect()
@@ -715,7 +719,7 @@ def main(argv=None) -> int:
             print("  " + p)
 
     if args.profile:
-        _profile(raws, redactor, args.profile, args.profile_lines)
+        _profile(cap, raws, redactor, args.profile, args.profile_lines)
     return 0 if passed and ok else 1
 
 
@@ -744,12 +748,12 @@ def _describe_pool(pool: list[Item], seconds: float) -> None:
     print("Kinds: " + ", ".join(f"{k} {v / len(pool):.1%}" for k, v in sorted(kinds.items())))
 
 
-def _profile(raws, redactor, k: int, lines: int) -> None:
+def _profile(cap, raws, redactor, k: int, lines: int) -> None:
     prof = cProfile.Profile()
     size = len(raws)
     prof.enable()
     for i in range(k):
-        capture(raws[i % size], redactor)
+        cap(raws[i % size], redactor)
     prof.disable()
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
