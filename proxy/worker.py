@@ -22,6 +22,7 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 from typing import Any, Hashable
 
 from proxy.console import exchange_line
@@ -115,10 +116,15 @@ class CaptureWorker:
         and the last answers."""
         self._closing = True
         self._wake.set()
-        self._sender.join(timeout)
+        deadline = time.monotonic() + timeout
         answers: list[Result] = []
+        while self._sender.is_alive() and time.monotonic() < deadline:
+            # Read the answers meanwhile: unread, they fill their pipe, the child waits to
+            # send them and stops reading its inbox, and the sender waits on the child.
+            answers.extend(self.results())
+            self._sender.join(0.02)
         try:
-            while self._final is None and not self._eof and self._results.poll(timeout):
+            while self._final is None and not self._eof and self._results.poll(max(0.0, deadline - time.monotonic())):
                 answers.extend(self.results())
         except (EOFError, OSError):
             pass

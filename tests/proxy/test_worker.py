@@ -33,6 +33,21 @@ def test_every_exchange_handed_over_is_recorded_and_answered(tmp_path):
     assert not any("sess-canary" in body for body in table.column("request_body_text").to_pylist())
 
 
+def test_closing_with_a_backlog_records_it_all_without_sitting_out_the_timeout(tmp_path):
+    """Ctrl-C right after a burst: more answers than their pipe holds are on their way while
+    close() hands over the rest. It read none of them, so the child blocked on sending them,
+    the sender on the child, and close() waited out its whole timeout (300 s for the
+    proxy) before everything went through."""
+    worker = CaptureWorker(str(tmp_path / "c"), KEY, DEFAULT_POLICY)
+    assert all(worker.submit(i, spot(i)) for i in range(3000))
+    started = time.monotonic()
+    summary, answers = worker.close(timeout=60)
+    assert time.monotonic() - started < 60, "close() sat out its timeout: the hand-over was stuck"
+    assert "3000 exchange(s) recorded" in summary and "0 not recorded" in summary
+    assert len(answers) == 3000  # none was read before close
+    assert open_cassette(tmp_path / "c").read_table(["exchange_id"]).num_rows == 3000
+
+
 def test_a_full_queue_drops_and_counts_without_blocking(tmp_path):
     worker = CaptureWorker(str(tmp_path / "c"), KEY, DEFAULT_POLICY, max_pending=5)
     accepted = sum(worker.submit(i, spot(i)) for i in range(5000))
