@@ -10,7 +10,8 @@ spell them, anything else replaced by U+FFFD):
 * A value that ``loads`` returns keeps the documented limits: at most ``MAX_DEPTH`` levels
   deep and no infinite or NaN float. Then the redaction of that text where it stands
   (``Pass.json_text``, compiled when built: it reads the characters of a text that only
-  the parse vouched for) returns valid JSON, the same as the pure walk's.
+  the parse vouched for) returns valid JSON, the same as the pure walk's; and the match
+  key's canonical text of the value (compiled when built) is the standard encoder's.
 * ``parse(text)`` never raises: it returns ``(value, strict)`` or ``(NOT_JSON, False)``
   (capture calls it without a try). A strict result is exactly what ``loads`` returned.
 
@@ -28,7 +29,7 @@ import atheris
 from findings import keep_going
 
 with atheris.instrument_imports(include=["tillroll"]):
-    from tillroll.capture import json_text, jsonish
+    from tillroll.capture import json_text, jsonish, match_doc
     from tillroll.capture.redact import Redactor
 
 _REDACTOR = Redactor(b"fuzz-key-not-a-secret-0123456789")
@@ -88,6 +89,8 @@ def TestOneInput(data: bytes) -> None:
         if not _finite(value):
             raise AssertionError("loads returned a value with an infinite or NaN float")
         _check_text_walk(text)
+        if match_doc._canonical(value) != match_doc.pure_canonical(value):
+            raise AssertionError("the compiled and the pure canonical text disagree")
 
     result = jsonish.parse(text)  # any exception here is a crash
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):

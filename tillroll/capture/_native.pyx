@@ -12,12 +12,12 @@ accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them inste
 * :func:`redact_headers`: ``Pass.headers`` for the common header; the others go to
   ``Pass._header``.
 * :func:`apply`: ``Pass._apply``, one value under a rule.
-* :func:`clean`: ``match_doc._clean``, the match document without what matching leaves out.
 * :class:`Bigrams`: ``sweep.bigrams_may_hold`` and ``sweep.may_stand``, the sweep's
   filter: one pass over the exchange's texts, after which most redacted values are known
   absent without a search.
 
-The redaction of a JSON text where it stands is its own module, ``_json_text.pyx``.
+The redaction of a JSON text where it stands is its own module, ``_json_text.pyx``; the
+match key's work is ``_match_key.pyx``.
 Non-ASCII text goes to the pure functions where Unicode case rules matter (a Kelvin sign
 lowercases to ``k``), so both paths agree on every string.
 """
@@ -301,65 +301,10 @@ def redact_headers(self, list headers, str where):
     return out
 
 
-# -- the match document's cleaning (tillroll.capture.match_doc._clean) ---------------------------
+# -- one value under a rule (redact.Pass._apply) ------------------------------------------------
 
 cdef str _PREFIX = "tillroll:"
 cdef str _DROPPED = "tillroll:dropped"
-cdef object _SECRET_LABELS = ()
-cdef object _UNMATCHED = ()
-cdef Py_ssize_t _JUDGED_KEPT = 0
-
-
-def configure_match(str prefix, str dropped, secret_labels, unmatched, normalise, Py_ssize_t judged_kept):
-    """The pseudonym spellings, the labels and rule actions left out of matching, how many
-    judged key names a memo keeps."""
-    global _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED, _normalise, _JUDGED_KEPT
-    _PREFIX, _DROPPED, _SECRET_LABELS, _UNMATCHED = prefix, dropped, secret_labels, unmatched
-    _normalise, _JUDGED_KEPT = normalise, judged_kept
-
-
-def clean(value, rule_for, left_out, dict skipped=None):
-    """``match_doc._clean``: *value* without the members a rule or the vendor leaves out
-    of matching and without secret pseudonyms; each key name judged once (*skipped*: the
-    names already judged, filled in up to the memo's bound)."""
-    return _clean(value, rule_for, left_out, {} if skipped is None else skipped)
-
-
-cdef object _clean(object value, object rule_for, object left_out, dict skipped):
-    cdef type t = type(value)
-    cdef dict out
-    cdef list items
-    cdef object k, v, s, rule
-    if t is dict:
-        out = {}
-        for k, v in (<dict>value).items():
-            s = skipped.get(k)
-            if s is None:
-                rule = rule_for(k)
-                s = (rule is not None and rule.action in _UNMATCHED) or _normalise(k) in left_out
-                if len(skipped) < _JUDGED_KEPT:
-                    skipped[k] = s
-            if s or _secret_value(v):
-                continue
-            out[k] = _clean(v, rule_for, left_out, skipped)
-        return out
-    if t is list:
-        items = []
-        for v in <list>value:
-            if not _secret_value(v):
-                items.append(_clean(v, rule_for, left_out, skipped))
-        return items
-    return value
-
-
-cdef inline bint _secret_value(object value) except -1:
-    if type(value) is not str or not (<str>value).startswith(_PREFIX):
-        return False
-    return value == _DROPPED or (<str>value).split(":", 2)[1] in _SECRET_LABELS
-
-
-# -- one value under a rule (redact.Pass._apply) ------------------------------------------------
-
 cdef object _pseudonym_fullmatch = None
 cdef object _pure_looks_like_card = None
 cdef object _identifier_kind = None

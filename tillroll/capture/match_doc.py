@@ -81,13 +81,14 @@ STORED = tuple(c for c in COMPONENTS if c != "host")
 def key_text(doc: dict[str, Any], components: tuple[str, ...] = STORED) -> str:
     """The canonical text of *doc* restricted to *components* (by default what is stored
     as ``match_key``: everything but the host)."""
-    return storable(_CANONICAL.encode({c: doc.get(c) for c in components}))
+    return storable(_canonical({c: doc.get(c) for c in components}))
 
 
 # One encoder for every key: json.dumps with options makes a new one per call (a third of
 # the key of a small request). A document is parsed JSON and new dicts: it holds no cycle
 # to look for (the search is 8 % of encoding an XGL order's key).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+_canonical = _CANONICAL.encode
 
 
 def match_key(ex: Exchange, redactor: Redactor) -> str:
@@ -170,7 +171,8 @@ def _pseudonym(value: Any) -> bool:
     return type(value) is str and value.startswith(PREFIX)
 
 
-pure_clean = _clean  # the oracle of the compiled one
-if native.ext is not None:
-    native.ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT)
-    _clean = native.ext.clean  # noqa: F811
+pure_clean, pure_canonical = _clean, _canonical  # the oracles of the compiled ones
+if native.match_ext is not None:
+    native.match_ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT,
+                                     _CANONICAL.encode, 2 * jsonish.MAX_DEPTH)
+    _clean, _canonical = native.match_ext.clean, native.match_ext.canonical  # noqa: F811

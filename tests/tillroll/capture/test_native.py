@@ -52,6 +52,7 @@ def pure_path():
                 (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
                 (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
                 (redact.Pass, "headers", pure_headers), (redact.Pass, "_apply", pure_apply), (match_doc, "_clean", match_doc.pure_clean),
+                (match_doc, "_canonical", match_doc.pure_canonical),
                 (redact, "maybe_secret", detectors.pure_maybe_secret),
                 (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
@@ -213,7 +214,40 @@ MATCH_KEYS = st.sampled_from(["a", "password", "SessionID", "timestamp", "create
 def test_the_compiled_match_cleaning_answers_as_the_pure_one(value, vendor):
     profile = match_doc.BY_NAME[vendor]
     rule_for = redactor().start(profile.rule).rule_for
-    assert native.ext.clean(value, rule_for, profile.volatile) == match_doc.pure_clean(value, rule_for, profile.volatile)
+    assert native.match_ext.clean(value, rule_for, profile.volatile) == match_doc.pure_clean(value, rule_for,
+                                                                                            profile.volatile)
+
+
+# What a match document can hold, and what it never does (a tuple, a subclass, a key that is
+# not text, a float that is not finite): the compiled text must be the standard encoder's.
+KEY_TEXT_CHARS = st.characters(codec="utf-8") | st.sampled_from('"\\/\x00\x01\x08\t\n\x0b\x0c\r\x1f\x7f\u2028é€😀')
+KEY_TEXT_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+                            st.floats(allow_nan=False, allow_infinity=False), st.text(KEY_TEXT_CHARS, max_size=12),
+                            st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=2))
+ODD_VALUES = st.sampled_from([float("nan"), float("inf"), -float("inf"), (1, "a"), {1: "a"}, {None: 1, "b": 2},
+                              type("Text", (str,), {})("x"), type("Number", (int,), {})(3), ["a", (2,)]])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(value=st.recursive(KEY_TEXT_LEAVES | ODD_VALUES,
+                          lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(KEY_TEXT_CHARS, max_size=6), c,
+                                                                              max_size=5), max_leaves=25))
+def test_the_compiled_key_text_is_the_standard_encoders(value):
+    def run(encode):
+        try:
+            return encode(value)
+        except Exception as exc:  # the same error either way (a key that cannot be sorted, ...)
+            return type(exc)
+    assert run(native.match_ext.canonical) == run(match_doc.pure_canonical)
+
+
+def test_the_compiled_key_text_of_a_document_deeper_than_the_parser_allows_is_the_standard_encoders():
+    deep: list = []
+    inner = deep
+    for _ in range(3 * jsonish.MAX_DEPTH):
+        inner.append({"a": []})
+        inner = inner[0]["a"]
+    assert native.match_ext.canonical(deep) == match_doc.pure_canonical(deep)
 
 
 APPLY_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=24),
