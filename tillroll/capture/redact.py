@@ -44,6 +44,9 @@ PREFIX = "tillroll:"
 _NO_RULE = Rule("keep", "", "none")  # cache marker for "no rule applies"
 
 RuleLookup = Callable[[str], "Rule | None"]
+# Key names come from the traffic (a body of random keys is a few thousand new ones): the
+# rules resolved are kept per vendor for at most this many names, the rest resolved anew.
+RULES_KEPT = 4096
 
 
 class Redactor:
@@ -91,7 +94,8 @@ class Pass:
         rule = self._rules.get(name)
         if rule is None:
             rule = self._resolve(name) or _NO_RULE
-            self._rules[name] = rule
+            if len(self._rules) < RULES_KEPT:
+                self._rules[name] = rule
         return None if rule is _NO_RULE else rule
 
     def _resolve(self, name: str) -> Rule | None:

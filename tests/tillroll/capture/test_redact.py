@@ -124,3 +124,22 @@ def test_urls_in_headers_have_their_query_redacted():
     assert out["Referer"].startswith("https://pos.example/checkout?api_key=tillroll:apikey:")
     assert out["Referer"].endswith("&step=2")
     assert "abcdef123456" not in out["Location"]
+
+
+def test_a_flood_of_key_names_keeps_the_rule_memory_bounded_and_the_rules_applied():
+    """Key names come from the traffic: bodies of random keys must not grow the
+    redactor's memory without end, and the rules still apply once the memory is full."""
+    from tests.samples import exchange
+    from tillroll.capture import capture
+    from tillroll.capture.redact import RULES_KEPT
+
+    r = Redactor(KEY)
+    for n in range(3):
+        flood = json.dumps({f"k{n}x{i}": i for i in range(RULES_KEPT)}).encode()
+        capture(exchange("POST", "api.example.com", "/orders", body=flood), r)
+    assert all(len(rules) <= RULES_KEPT for rules in r._rule_caches.values())
+    body = b'{"k0x1": 1, "newName7": {"Password": "hunter2-hunter2", "SessionID": "sess-abcdef-123"}}'
+    ex = capture(exchange("POST", "api.example.com", "/orders", body=body), r)
+    stored = json.loads(ex.request_body_text)["newName7"]
+    assert stored["Password"] == DROPPED and stored["SessionID"].startswith("tillroll:sessionid:")
+    assert "hunter2" not in ex.request_body_text and "sess-abcdef" not in ex.request_body_text
