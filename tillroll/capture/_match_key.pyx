@@ -13,6 +13,8 @@ runs them instead).
   give the same text, or the same error, for every value.
 """
 
+from json.encoder import encode_basestring as _quoted  # the standard encoder's own string escaping
+
 from libc.math cimport isfinite
 
 cdef str _PREFIX = "tillroll:"
@@ -79,7 +81,6 @@ cdef inline bint _secret_value(object value) except -1:
 
 # -- the canonical text (match_doc._CANONICAL.encode) -----------------------------------------
 
-cdef tuple _CONTROL = tuple(["\\u%04x" % c for c in range(32)])  # the encoder's spelling: \u001f
 cdef enum:
     _UNSUPPORTED = 1  # _write's answer for a value the standard encoder must write
 
@@ -100,9 +101,12 @@ cdef int _write(list out, object value, int depth) except -1:
     cdef object k
     cdef bint first = True
     if t is str:
-        out.append('"')
-        out.append(value if _plain(<str>value) else _escaped(<str>value))
-        out.append('"')
+        if _plain(<str>value):
+            out.append('"')
+            out.append(value)
+            out.append('"')
+        else:
+            out.append(_quoted(value))
     elif t is dict:
         if depth >= _MAX_DEPTH:
             return _UNSUPPORTED
@@ -115,10 +119,15 @@ cdef int _write(list out, object value, int depth) except -1:
                 return _UNSUPPORTED  # the standard encoder turns numbers and None into text first
         keys.sort()  # str keys, all distinct: the order of sorted(items()), which the encoder uses
         for k in keys:
-            out.append('{"' if first else ',"')
+            if _plain(<str>k):  # the quotes go with the punctuation: fewer pieces
+                out.append('{"' if first else ',"')
+                out.append(k)
+                out.append('":')
+            else:
+                out.append("{" if first else ",")
+                out.append(_quoted(k))
+                out.append(":")
             first = False
-            out.append(k if _plain(<str>k) else _escaped(<str>k))
-            out.append('":')
             if _write(out, (<dict>value)[k], depth + 1) == _UNSUPPORTED:
                 return _UNSUPPORTED
         out.append("}")
@@ -156,29 +165,3 @@ cdef inline bint _plain(str text):
         if c < 32 or c == 34 or c == 92:
             return False
     return True
-
-
-cdef str _escaped(str text):
-    """*text* escaped as the standard encoder does with ``ensure_ascii=False``."""
-    cdef list out = []
-    cdef Py_UCS4 c
-    for c in text:
-        if c == 34:
-            out.append('\\"')
-        elif c == 92:
-            out.append('\\\\')
-        elif c == 10:
-            out.append('\\n')
-        elif c == 13:
-            out.append('\\r')
-        elif c == 9:
-            out.append('\\t')
-        elif c == 8:
-            out.append('\\b')
-        elif c == 12:
-            out.append('\\f')
-        elif c < 32:
-            out.append(_CONTROL[<Py_ssize_t>c])
-        else:
-            out.append(c)
-    return "".join(out)

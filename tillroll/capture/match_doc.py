@@ -174,5 +174,5 @@ def _pseudonym(value: Any) -> bool:
 pure_clean, pure_canonical = _clean, _canonical  # the oracles of the compiled ones
 if native.match_ext is not None:
     native.match_ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT,
-                                     _CANONICAL.encode, 2 * jsonish.MAX_DEPTH)
+                                     pure_canonical, 2 * jsonish.MAX_DEPTH)
     _clean, _canonical = native.match_ext.clean, native.match_ext.canonical  # noqa: F811
