@@ -32,10 +32,13 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-a
 GROUP_BYTES_KEPT = 4 << 30
 RESPONSES_KEPT = 100_000  # built responses (kept by recordings.Recordings, by row)
 RESPONSE_BYTES_KEPT = 1 << 30  # ... and about this many bytes of their bodies
-# Converted to Python when a row group is read (about 0.6 ms for a thousand rows): a row is
-# then a few tuple lookups. The bulk (headers, body text) is converted row by row, when served.
-_BY_ROW = ("response_headers", "response_body_text")
-_AT_ONCE = tuple(c for c in COLUMNS if c not in _BY_ROW)
+# Converted to Python when a row group is read (about 1 ms for a thousand rows): a row is then
+# a few list lookups. The headers too, as one flat list of the pairs served (a row's own
+# conversion cost 2.5 us, five times its share of the group's: a request recorded
+# thousands of times is served a row never served before each time). Body text is
+# converted row by row, when served.
+_BY_ROW = ("response_body_text",)
+_AT_ONCE = tuple(c for c in COLUMNS if c not in _BY_ROW and c != "response_headers")
 
 
 @dataclass
@@ -77,10 +80,13 @@ class ResponseReader:
         safe from several threads: the lock covers the group cache, never a read)."""
         group, offset = self._group_for(source, row)
         i = row - offset
-        r = {name: group[name][i] for name in _AT_ONCE}
-        for name in _BY_ROW:
-            r[name] = group[name][i].as_py()
-        return build(r)
+        bounds = group["_bounds"]
+        return answer(group["exchange_id"][i], group["status"][i], group["reason"][i],
+                      group["_served_headers"][bounds[i]:bounds[i + 1]],
+                      join_body(group["response_body_text"][i].as_py(), group["response_body_bytes"][i]),
+                      group["response_body_size"][i], group["response_truncated"][i],
+                      group["response_content_encoding"][i], group["duration_ms"][i], group["error"][i],
+                      group["vendor"][i])
 
     def _group_for(self, source: int, row: int) -> tuple[dict[str, tuple | pa.Array], int]:
         """The response columns of the row group holding *row* (a tuple of Python values, or
@@ -119,7 +125,9 @@ class ResponseReader:
         # (tuples of atomic values are left alone by the cyclic GC)
         group = {name: tuple(table.column(name).to_pylist()) for name in _AT_ONCE}
         group.update({name: table.column(name).combine_chunks() for name in _BY_ROW})  # 3x faster to index
-        size = table.nbytes
+        group["_served_headers"], group["_bounds"] = _served_headers(table.column("response_headers").combine_chunks())
+        # (the Python pairs: about as many bytes again as their Arrow form, and the objects)
+        size = table.nbytes + 2 * table.column("response_headers").nbytes + 120 * len(group["_served_headers"])
         with self._lock:
             self._groups[key] = (group, size)
             self._group_bytes += size
@@ -138,19 +146,45 @@ def from_exchange(ex) -> Recorded:
 
 
 def build(r: dict) -> Recorded:
-    """The response to serve from a recorded row: redacted body re-encoded as recorded,
-    hop-by-hop headers and Content-Length left to the server, and a note when the body
-    is not all there (truncated at record time, or dropped by redaction)."""
-    body = join_body(r["response_body_text"], r["response_body_bytes"]) or b""
-    headers = [(h["name"], h["value"]) for h in (r["response_headers"] or [])
-               if h["name"].lower() not in HOP_BY_HOP and not h["name"].startswith(":")]  # HTTP/2 pseudo-headers
-    # (a HAR from a browser has them) are not headers an HTTP/1.1 answer can carry
+    """The response to serve from a recorded row (a dict of :data:`COLUMNS`): see :func:`answer`."""
+    headers = [(h["name"], h["value"]) for h in (r["response_headers"] or []) if _served(h["name"])]
+    return answer(r["exchange_id"], r["status"], r["reason"], headers,
+                  join_body(r["response_body_text"], r["response_body_bytes"]), r["response_body_size"],
+                  r["response_truncated"], r["response_content_encoding"], r["duration_ms"], r["error"], r["vendor"])
+
+
+def _served(name: str) -> bool:
+    """Whether a recorded header is served: hop-by-hop ones and Content-Length are left to
+    the server, HTTP/2 pseudo-headers (a HAR from a browser has them) are not headers an
+    HTTP/1.1 answer can carry."""
+    return name.lower() not in HOP_BY_HOP and not name.startswith(":")
+
+
+def _served_headers(column: pa.ListArray) -> tuple[list[tuple[str, str]], list[int]]:
+    """The served header pairs of every row of *column* (``response_headers``) in one flat
+    list, and where each row's begin: row i's are ``pairs[bounds[i]:bounds[i + 1]]``."""
+    names, values = (f.to_pylist() for f in column.values.flatten())
+    offsets = column.offsets.to_pylist()
+    keep = [_served(name) for name in names]
+    pairs, bounds = [], [0]
+    for i in range(len(column)):
+        pairs.extend([(names[j], values[j]) for j in range(offsets[i], offsets[i + 1]) if keep[j]])
+        bounds.append(len(pairs))
+    return pairs, bounds
+
+
+def answer(exchange_id: str, status: int | None, reason: str | None, headers: list[tuple[str, str]],
+           body: bytes | None, body_size: int | None, truncated: bool, encoding: str | None,
+           duration_ms: float | None, error: str | None, vendor: str | None) -> Recorded:
+    """The response to serve from a recorded row: redacted body re-encoded as recorded, the
+    served *headers*, and a note when the body is not all there (truncated at record time,
+    or dropped by redaction)."""
+    body = body or b""
     notes = []
-    if r["response_truncated"]:
+    if truncated:
         notes.append("truncated")
-    if not body and (r["response_body_size"] or 0) > 0:
+    if not body and (body_size or 0) > 0:
         notes.append("dropped")  # redaction kept nothing of it (see the record's redactions)
-    encoding = r["response_content_encoding"]
     if body and encoding:
         try:
             body = encode_content(body, encoding)
@@ -160,5 +194,5 @@ def build(r: dict) -> Recorded:
         headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
     if notes:
         headers.append(("X-Tillroll-Body", ",".join(notes)))
-    return Recorded(exchange_id=r["exchange_id"], status=r["status"], reason=r["reason"], headers=headers, body=body,
-                    duration_s=(r["duration_ms"] or 0.0) / 1000, error=r["error"], vendor=r["vendor"])
+    return Recorded(exchange_id=exchange_id, status=status, reason=reason, headers=headers, body=body,
+                    duration_s=(duration_ms or 0.0) / 1000, error=error, vendor=vendor)

@@ -100,3 +100,45 @@ def test_built_responses_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
             assert json.loads(recordings.response_now(row).body)["i"] == row
             assert recordings._built_bytes <= 200_000 and 1 <= len(recordings._built) <= 5
     assert recordings._built_bytes == sum(2 * len(r.body) + 512 for r in recordings._built.values())
+
+
+def test_responses_read_by_row_group_are_what_the_captured_exchange_serves(tmp_path):
+    """Replay converts a row group's headers at once; what it serves for each row is what
+    ``responses.from_exchange`` serves for the exchange just captured (header by header,
+    hop-by-hop ones and HTTP/2 pseudo-headers left out, the body re-encoded as recorded)."""
+    import gzip
+
+    from replay.responses import from_exchange
+
+    bodies = [json.dumps({"item": i}).encode() for i in range(7)]
+    raws = [
+        exchange("GET", "api.example.com", "/a", response=bodies[0],
+                 response_headers=[("Content-Type", "application/json"), ("Connection", "keep-alive"),
+                                   ("Transfer-Encoding", "chunked"), ("Content-Length", "12"), (":status", "200"),
+                                   ("X-Trace", "a"), ("x-trace", "b")]),
+        exchange("GET", "api.example.com", "/b", response=gzip.compress(bodies[1], mtime=0),
+                 response_headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")]),
+        exchange("GET", "api.example.com", "/c", response=b"", response_headers=[("Content-Encoding", "gzip")]),
+        exchange("GET", "api.example.com", "/d", response=bodies[3], response_headers=[]),
+        exchange("GET", "api.example.com", "/e", status=None, error="connection reset"),
+        exchange("GET", "api.example.com", "/f", response=bodies[5],
+                 response_headers=[("KEEP-ALIVE", "5"), ("X-Vendor", "v"), ("Upgrade", "h2c")]),
+        exchange("GET", "api.example.com", "/g", status=503, response=bodies[6]),
+    ]
+    r = redactor()
+    captured = []
+    writer = CassetteWriter(tmp_path / "c", batch_rows=3)  # rows in three row groups
+    for raw in raws * 3:
+        ex = capture(raw, r)
+        ex.match_key = match_key(ex, r)
+        captured.append(from_exchange(ex))
+        writer.append(ex)
+    writer.close()
+    recordings = load(tmp_path / "c", Matching(), redactor())
+    for row, expected in enumerate(captured):
+        got = recordings.responses.get(*recordings.location(row))
+        assert (got.status, got.reason, got.headers, got.body, got.error) == \
+            (expected.status, expected.reason, expected.headers, expected.body, expected.error), row
+    assert captured[0].headers == [("Content-Type", "application/json"), ("X-Trace", "a"),
+                                   ("x-trace", "b")]
+    assert gzip.decompress(captured[1].body) == bodies[1] and captured[2].headers == []

@@ -190,3 +190,14 @@ def test_the_replay_server_answers_the_same_whichever_way_it_writes(tmp_path):
     assert b"X-Vendor-Trace: abc-123" in first[1] and sum(h.startswith(b"Set-Cookie: ") for h in first[1]) == 2
     for other in (*wired[1:], *http10, *closing):
         assert _parts(other) == first
+
+
+def test_a_prebuilt_answers_headers_are_the_ones_it_writes():
+    """``response.headers`` of a prebuilt answer (built only when asked) shows the header
+    lines on the wire, in order, but the Date line added at each write."""
+    for status, reason, headers, body in CASES:
+        wire = wire_of(status, reason, headers, body)
+        written = (wire.head + (wire.tail or b"")).split(b"\r\n\r\n", 1)[0].decode("utf-8").split("\r\n")[1:]
+        shown = [f"{k}: {v}" for k, v in wire.headers.items()]
+        assert shown == [line for line in written if not (line.startswith("Date: ") and wire.tail is not None)]
+        assert WireResponse(wire).headers is wire.headers
