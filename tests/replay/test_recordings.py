@@ -124,10 +124,14 @@ def test_responses_read_by_row_group_are_what_the_captured_exchange_serves(tmp_p
         exchange("GET", "api.example.com", "/f", response=bodies[5],
                  response_headers=[("KEEP-ALIVE", "5"), ("X-Vendor", "v"), ("Upgrade", "h2c")]),
         exchange("GET", "api.example.com", "/g", status=503, response=bodies[6]),
+        exchange("GET", "api.example.com", "/h", response='{"name": "Zoë ☕ 𝄞"}'.encode(),
+                 response_headers=[("X-Name", "Zoë")]),
+        exchange("GET", "api.example.com", "/i", response=bytes(range(256)),  # not UTF-8: stored as bytes
+                 response_headers=[("Content-Type", "application/octet-stream")]),
     ]
     r = redactor()
     captured = []
-    writer = CassetteWriter(tmp_path / "c", batch_rows=3)  # rows in three row groups
+    writer = CassetteWriter(tmp_path / "c", batch_rows=4)  # rows in several row groups
     for raw in raws * 3:
         ex = capture(raw, r)
         ex.match_key = match_key(ex, r)
@@ -142,3 +146,4 @@ def test_responses_read_by_row_group_are_what_the_captured_exchange_serves(tmp_p
     assert captured[0].headers == [("Content-Type", "application/json"), ("X-Trace", "a"),
                                    ("x-trace", "b")]
     assert gzip.decompress(captured[1].body) == bodies[1] and captured[2].headers == []
+    assert captured[7].body == '{"name": "Zoë ☕ 𝄞"}'.encode() and captured[8].body == bytes(range(256))
