@@ -83,7 +83,7 @@ class ResponseReader:
         data, starts, valid = group["_body_text"]
         body = bytes(data[starts[i]:starts[i + 1]]) if valid is None or valid[i] else group["response_body_bytes"][i]
         return answer(group["exchange_id"][i], group["status"][i], group["reason"][i],
-                      group["_served_headers"][bounds[i]:bounds[i + 1]], body,
+                      list(group["_served_headers"][bounds[i]:bounds[i + 1]]), body,
                       group["response_body_size"][i], group["response_truncated"][i],
                       group["response_content_encoding"][i], group["duration_ms"][i], group["error"][i],
                       group["vendor"][i])
@@ -160,7 +160,7 @@ def _served(name: str) -> bool:
     return name.lower() not in HOP_BY_HOP and not name.startswith(":")
 
 
-def _served_headers(column: pa.ListArray) -> tuple[list[tuple[str, str]], list[int]]:
+def _served_headers(column: pa.ListArray) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...]]:
     """The served header pairs of every row of *column* (``response_headers``) in one flat
     list, and where each row's begin: row i's are ``pairs[bounds[i]:bounds[i + 1]]``."""
     names, values = (f.to_pylist() for f in column.values.flatten())
@@ -170,17 +170,19 @@ def _served_headers(column: pa.ListArray) -> tuple[list[tuple[str, str]], list[i
     for i in range(len(column)):
         pairs.extend([(names[j], values[j]) for j in range(offsets[i], offsets[i + 1]) if keep[j]])
         bounds.append(len(pairs))
-    return pairs, bounds
+    # tuples: once the cyclic GC has seen them it leaves them alone (a list of a thousand
+    # groups' pairs would be walked by every full collection)
+    return tuple(pairs), tuple(bounds)
 
 
-def _utf8_rows(column: pa.Array) -> tuple[memoryview | bytes, list[int], list[bool] | None]:
+def _utf8_rows(column: pa.Array) -> tuple[memoryview | bytes, tuple[int, ...], tuple[bool, ...] | None]:
     """A text column as ``(data, starts, valid)``: row i's UTF-8 bytes are
     ``data[starts[i]:starts[i + 1]]`` when ``valid`` is None or ``valid[i]``."""
     if column.type != pa.large_string():
         column = column.cast(pa.large_string())
     _, offsets, data = column.buffers()
-    starts = memoryview(offsets).cast("q")[column.offset:column.offset + len(column) + 1].tolist()
-    return (memoryview(data) if data is not None else b""), starts, (column.is_valid().to_pylist()
+    starts = tuple(memoryview(offsets).cast("q")[column.offset:column.offset + len(column) + 1])
+    return (memoryview(data) if data is not None else b""), starts, (tuple(column.is_valid().to_pylist())
                                                                       if column.null_count else None)
 
 
