@@ -139,7 +139,10 @@ class TillrollRecorder:
             log.warning("tillroll: could not read a flow (%s)", type(exc).__name__)
             return
         if self.worker is not None:
-            if self.worker.submit(flow.id, raw):
+            # an answer (the flow's comment, the console line) only where something shows it:
+            # not for quiet mitmdump, whose flows are never shown again
+            shown = ctx.options.tillroll_console or not _dump_ui()
+            if self.worker.submit(flow.id if shown else None, raw) and shown:
                 self._waiting[flow.id] = flow
                 if len(self._waiting) > 2 * self.worker.max_pending:  # answers that never came
                     self._waiting.pop(next(iter(self._waiting)))

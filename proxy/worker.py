@@ -84,7 +84,8 @@ class CaptureWorker:
         return self._eof
 
     def submit(self, tag: Hashable, raw: RawExchange) -> bool:
-        """Hand *raw* to the worker; never blocks. False when it cannot be recorded."""
+        """Hand *raw* to the worker; never blocks. False when it cannot be recorded. The worker
+        answers for it (:meth:`results`) unless *tag* is None."""
         size = _size(raw)
         if self._broken or self._closing or len(self._pending) >= self.max_pending \
                 or self._pending_bytes + size > self.max_pending_bytes:

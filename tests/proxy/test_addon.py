@@ -44,6 +44,31 @@ def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_f
     assert all("sess-canary-123456" not in (e.request_body_text or "") for e in exchanges)
 
 
+def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, key_file, monkeypatch):
+    """mitmdump never shows a flow again: with no console line either (tillroll record -q),
+    the worker records without sending anything back (no line, no comment to build)."""
+    import proxy.addon
+
+    monkeypatch.setattr(proxy.addon, "_dump_ui", lambda: True)
+    addon = TillrollRecorder()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
+                       tillroll_console=False)
+        try:
+            flows = [spot_flow(False), spot_flow(True)]
+            for flow in flows:
+                addon.response(flow)
+            waiting = dict(addon._waiting)
+            tctx.configure(addon, tillroll_console=True)  # a line asked for: answers again
+            shown = spot_flow(True)
+            addon.response(shown)
+        finally:
+            addon.done()  # the worker closed whatever happened (a live child would hold pytest)
+    assert not waiting  # nothing waited for an answer
+    assert [f.comment for f in flows] == ["", ""] and shown.comment.startswith("tillroll: spot GetCustomer failed")
+    assert [e.outcome for e in open_cassette(tmp_path / "c").exchanges()] == ["ok", "failed", "failed"]
+
+
 def test_the_worker_comments_flows_while_the_proxy_runs(tmp_path, key_file):
     """With mitmproxy's loop running, comments arrive without waiting for the exit."""
     addon = TillrollRecorder()
