@@ -12,6 +12,15 @@ from proxy.tee import Tee
 from tillroll.store import open_cassette
 
 
+@pytest.fixture
+def addon():
+    """The addon, closed after the test whatever happened: a capture worker left open (a
+    failed assertion before ``done()``) would keep pytest from exiting."""
+    recorder = TillrollRecorder()
+    yield recorder
+    recorder._close()
+
+
 def spot_flow(failed: bool):
     flow = tflow.tflow(
         req=tutils.treq(host="api.mydrycleaner.com", port=443, scheme=b"https", path=b"/q", method=b"POST",
@@ -25,8 +34,7 @@ def spot_flow(failed: bool):
 
 
 @pytest.mark.parametrize("inline", [False, True], ids=["worker", "inline"])
-def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_file, inline):
-    addon = TillrollRecorder()
+def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_file, inline, addon):
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_inline=inline)
@@ -44,13 +52,12 @@ def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_f
     assert all("sess-canary-123456" not in (e.request_body_text or "") for e in exchanges)
 
 
-def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, key_file, monkeypatch):
+def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, key_file, monkeypatch, addon):
     """mitmdump never shows a flow again: with no console line either (tillroll record -q),
     the worker records without sending anything back (no line, no comment to build)."""
     import proxy.addon
 
     monkeypatch.setattr(proxy.addon, "_dump_ui", lambda: True)
-    addon = TillrollRecorder()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_console=False)
@@ -69,9 +76,8 @@ def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, 
     assert [e.outcome for e in open_cassette(tmp_path / "c").exchanges()] == ["ok", "failed", "failed"]
 
 
-def test_the_worker_comments_flows_while_the_proxy_runs(tmp_path, key_file):
+def test_the_worker_comments_flows_while_the_proxy_runs(tmp_path, key_file, addon):
     """With mitmproxy's loop running, comments arrive without waiting for the exit."""
-    addon = TillrollRecorder()
 
     async def scenario():
         with taddons.context(addon) as tctx:
@@ -91,8 +97,7 @@ def test_the_worker_comments_flows_while_the_proxy_runs(tmp_path, key_file):
     assert comment.startswith("tillroll: spot GetCustomer failed") and marked == WARNING_MARK
 
 
-def test_errors_without_a_response_are_recorded(tmp_path, key_file):
-    addon = TillrollRecorder()
+def test_errors_without_a_response_are_recorded(tmp_path, key_file, addon):
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file))
         flow = tflow.tflow(err=True)
@@ -102,8 +107,7 @@ def test_errors_without_a_response_are_recorded(tmp_path, key_file):
     assert (ex.status, ex.outcome, ex.error) == (None, "error", "error")
 
 
-def test_bad_options_are_refused_with_one_clear_error(tmp_path):
-    addon = TillrollRecorder()
+def test_bad_options_are_refused_with_one_clear_error(tmp_path, addon):
     with taddons.context(addon) as tctx:
         with pytest.raises(exceptions.OptionsError, match="does not exist"):
             tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(tmp_path / "nokey"))
@@ -111,16 +115,14 @@ def test_bad_options_are_refused_with_one_clear_error(tmp_path):
             tctx.configure(addon, tillroll_max_body=-1)
 
 
-def test_without_a_cassette_the_addon_does_nothing():
-    addon = TillrollRecorder()
+def test_without_a_cassette_the_addon_does_nothing(addon):
     with taddons.context(addon):
         flow = spot_flow(True)
         addon.response(flow)
         assert flow.comment == "" and addon.recorder is None
 
 
-def test_streamed_bodies_are_teed_and_recorded_truncated(tmp_path, key_file):
-    addon = TillrollRecorder()
+def test_streamed_bodies_are_teed_and_recorded_truncated(tmp_path, key_file, addon):
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_max_body=10)
@@ -138,8 +140,7 @@ def test_streamed_bodies_are_teed_and_recorded_truncated(tmp_path, key_file):
     assert ex.response_body == b"0123456789" and ex.response_truncated and ex.response_body_size == 20
 
 
-def test_large_buffered_bodies_are_stored_up_to_the_limit(tmp_path, key_file):
-    addon = TillrollRecorder()
+def test_large_buffered_bodies_are_stored_up_to_the_limit(tmp_path, key_file, addon):
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_max_body=100)
