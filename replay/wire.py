@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import time
 from email.utils import formatdate
+from functools import cache
+
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -83,15 +85,10 @@ def wire_of(status: int | None, reason: str | None, headers: list[tuple[str, str
     return Wire(status, reason, head, tail + body, pairs)
 
 
-_phrases: dict[int, str] = {}
-
-
+@cache
 def _phrase(status: int) -> str:
     """aiohttp's reason phrase for *status* (its own table)."""
-    phrase = _phrases.get(status)
-    if phrase is None:
-        phrase = _phrases[status] = web.Response(status=status).reason
-    return phrase
+    return web.Response(status=status).reason
 
 
 def fits(request: web.BaseRequest) -> bool:

@@ -61,17 +61,14 @@ def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, 
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_console=False)
-        try:
-            flows = [spot_flow(False), spot_flow(True)]
-            for flow in flows:
-                addon.response(flow)
-            waiting = dict(addon._waiting)
-            tctx.configure(addon, tillroll_console=True)  # a line asked for: answers again
-            shown = spot_flow(True)
-            addon.response(shown)
-        finally:
-            addon.done()  # the worker closed whatever happened (a live child would hold pytest)
-    assert not waiting  # nothing waited for an answer
+        flows = [spot_flow(False), spot_flow(True)]
+        for flow in flows:
+            addon.response(flow)
+        assert not addon._waiting  # nothing waits for an answer
+        tctx.configure(addon, tillroll_console=True)  # a line asked for: answers again
+        shown = spot_flow(True)
+        addon.response(shown)
+        addon.done()
     assert [f.comment for f in flows] == ["", ""] and shown.comment.startswith("tillroll: spot GetCustomer failed")
     assert [e.outcome for e in open_cassette(tmp_path / "c").exchanges()] == ["ok", "failed", "failed"]
 
