@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from tillroll.store import MANIFEST, CassetteError, check_cassette, open_cassette
+from tillroll.store import parquet_files as pqf
 from tillroll.store.objectstore import is_remote
-from tillroll.store import CassetteError, open_cassette
 
 SQL = Path(__file__).with_name("sql")
 
@@ -27,42 +28,57 @@ class AnalysisError(Exception):
 
 
 def parquet_sources(cassettes: list[str | Path]) -> list[str]:
-    """The Parquet files of *cassettes* (directories or globs); a clear error when there are none."""
+    """The Parquet files of *cassettes* (cassette folders, folders of cassettes, ``s3://``
+    URLs, or globs naming them), each checked to be one tillroll wrote; one clear sentence
+    otherwise. A folder with neither ``tillroll.json`` nor cassettes in it is refused,
+    whatever it holds."""
     if not cassettes:
         raise AnalysisError("no cassette given: name one or more cassette directories (or globs)")
     files: list[str] = []
     for item in map(str, cassettes):
-        if is_remote(item):  # read through this machine's mirror of it
-            try:
-                root = open_cassette(item).root
-            except CassetteError as exc:
-                raise AnalysisError(str(exc)) from None
-            found = _files(root)
-            if not found:
-                raise AnalysisError(f"{item} holds no exchanges yet (nothing uploaded: a writer may still be running)")
-        elif any(ch in item for ch in "*?["):
-            found = sorted(glob.glob(item, recursive=True))
-            found = [f for p in found for f in (_files(Path(p)) if Path(p).is_dir() else [p]) if f.endswith(".parquet")]
-            if not found:
-                raise AnalysisError(f"{item} matches no cassette files: check the pattern")
+        if any(ch in item for ch in "*?[") and not is_remote(item):
+            matched = sorted(glob.glob(item, recursive=True))
+            if not matched:
+                raise AnalysisError(f"{item} matches no cassette: check the pattern")
+            roots = matched
         else:
-            path = Path(item)
-            if not path.exists():
-                raise AnalysisError(f"no cassette at {path}: check the path, or record one with "
-                                    f"`tillroll record {path}`")
-            found = _files(path) if path.is_dir() else [str(path)]
-            if not found:
-                raise AnalysisError(f"{path} holds no exchanges yet (nothing rolled into Parquet: a writer may "
-                                    f"still be running; `tillroll info {path}` tells)")
-        files += found
+            roots = [item]
+        for root in roots:
+            files += [f for cassette in _cassettes_in(root) for f in _cassette_files(cassette)]
     return files
 
 
-def _files(root: Path) -> list[str]:
-    """The Parquet files of the cassette(s) under *root*: not quarantine/, not hidden
-    folders (an import stages its files in one until the whole file is read)."""
-    return sorted(str(p) for p in root.rglob("*.parquet")
-                  if not any(part == "quarantine" or part.startswith(".") for part in p.relative_to(root).parts))
+def _cassettes_in(item: str) -> list[str]:
+    """*item* itself, or, for a folder of cassettes (no ``tillroll.json`` of its own), the
+    cassettes directly in it; a folder holding neither is left to :func:`_cassette_files` to
+    refuse."""
+    path = Path(item)
+    if is_remote(item) or (path / MANIFEST).exists() or not path.is_dir():
+        return [item]
+    inner = sorted(str(p) for p in path.iterdir() if p.is_dir() and (p / MANIFEST).is_file())
+    return inner or [item]
+
+
+def _cassette_files(item: str) -> list[str]:
+    try:
+        if is_remote(item):  # read through this machine's mirror of it
+            root = open_cassette(item).root
+        else:
+            root = check_cassette(Path(item))
+    except CassetteError as exc:
+        raise AnalysisError(str(exc)) from None
+    found = pqf.list_parquet(root)
+    if not found:
+        raise AnalysisError(f"{item} holds no exchanges yet (nothing rolled into Parquet: a writer may "
+                            f"still be running; `tillroll info {item}` tells)")
+    for path in found:  # DuckDB would read a foreign file's columns as NULLs, or fail with its own words
+        try:
+            pqf.check_file(path)
+        except pqf.UnreadableFile as exc:
+            raise AnalysisError(f"cannot read {path.relative_to(root)} in cassette {item}: {exc}; `tillroll info "
+                                f"{item}` moves it to the cassette's quarantine/ folder (kept, never deleted)"
+                                ) from None
+    return [str(p) for p in found]
 
 
 def arrow(relation: duckdb.DuckDBPyRelation):

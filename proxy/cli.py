@@ -11,6 +11,7 @@ from tillroll.cli import CONTEXT
 from tillroll.capture import RedactionKeyError, load_key
 from tillroll.capture import PolicyError, load_policy
 from tillroll.capture import Redactor
+from tillroll.store import CassetteError, check_writable
 
 from .options import OptionClash, resolve
 
@@ -113,8 +114,9 @@ def record(cassette, modes, listen_host, key_file, policy, max_body, confdir, se
         raise click.BadParameter(str(exc), param_hint="--set") from None
     modes, listen_host, confdir = resolved.modes, resolved.listen_host, resolved.confdir
     try:  # fail before starting a proxy that would not record
+        check_writable(cassette)
         Redactor(load_key(key_file), load_policy(policy))
-    except (RedactionKeyError, PolicyError) as exc:
+    except (RedactionKeyError, PolicyError, CassetteError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"tillroll: recording into {cassette}", err=True)
     click.echo(where_it_listens(listen_host, resolved.proxyauth), err=True)

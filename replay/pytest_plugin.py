@@ -30,6 +30,7 @@ from typing import Iterator
 import pytest
 
 from tillroll.proxy_process import recording_proxy
+from tillroll.store import CassetteError, check_new_cassette
 
 from .app import Settings, make_app
 from .matching import DEFAULT
@@ -102,6 +103,10 @@ def tillroll_replay(request: pytest.FixtureRequest) -> Iterator[Replay]:
 
 
 def _rerecord(cassette: Path, upstream: str, key_file) -> Iterator[Replay]:
+    try:  # the cassette is replaced: only a cassette (or nothing yet) may be, never a folder of the user's
+        check_new_cassette(cassette)
+    except CassetteError as exc:
+        raise pytest.UsageError(f"cannot re-record: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="tillroll-rerecord-") as work:
         fresh = Path(work) / "cassette"
         with recording_proxy(fresh, [f"reverse:{upstream}"], workdir=Path(work), key_file=key_file) as proxy:

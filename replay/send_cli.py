@@ -8,7 +8,7 @@ import sys
 import click
 
 from tillroll.cli import CONTEXT, user_errors
-from tillroll.store import CassetteError, open_writer
+from tillroll.store import CassetteError, check_writable, open_writer
 
 from .drift import compare
 from .send_plan import parse_rate
@@ -125,6 +125,8 @@ def send(cassette, to, secrets_file, key_file, rate, concurrency, timeout, allow
       tillroll send cassettes/pos-day --to spot=https://staging.example.com --rate 2x --record-to cassettes/staging
       tillroll send cassettes/pos-day --to http://127.0.0.1:8700 --rate max --concurrency 8
     """
+    if record_to:  # first: a folder tillroll did not create is never written to
+        check_writable(record_to)
     prepared = _prepared(cassette, to, secrets_file, key_file, rate, concurrency, timeout, allow_pseudonyms,
                          yes_production)
     _send(prepared, show_explain, dry_run, record_to, "send")
@@ -148,6 +150,8 @@ def verify(cassette, to, secrets_file, key_file, rate, concurrency, timeout, all
       tillroll verify cassettes/pos-day --to https://sandbox.example.com --secrets s.toml --key-file key
       tillroll verify cassettes/pos-day --to http://127.0.0.1:8700 --rate max --format json
     """
+    if record_to:  # first: a folder tillroll did not create is never written to
+        check_writable(record_to)
     prepared = _prepared(cassette, to, secrets_file, key_file, rate, concurrency, timeout, allow_pseudonyms,
                          yes_production)
     outcomes = _send(prepared, show_explain, dry_run, record_to, "verify")

@@ -28,16 +28,22 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 def info(cassette: str, fmt: str) -> None:
     """Print what CASSETTE holds: exchanges, vendors, operations, time span, files, size.
 
-    Opening a cassette recovers what a crashed writer left behind and moves unreadable
-    files to its quarantine/ folder; what it did is printed as notes.
+    Opening a cassette recovers what a crashed writer left behind; info also moves Parquet
+    files it cannot read (damaged, or written by another tool) to the cassette's quarantine/
+    folder, kept, and then exits with status 1. What it did is printed as notes. A folder
+    without tillroll.json is not a cassette: it is refused, and nothing in it is touched.
 
     \b
     Example:
       tillroll info cassettes/demo
       tillroll info cassettes/demo --format json
     """
-    summary = summarize(open_cassette(cassette))
+    opened = open_cassette(cassette, repair=True)
+    summary = summarize(opened)
     click.echo(json.dumps(summary.to_json(), indent=2) if fmt == "json" else format_summary(summary))
+    if opened.damaged:
+        raise click.ClickException(f"{len(opened.damaged)} file(s) of {cassette} could not be read and were moved "
+                                   "to its quarantine/ folder (see the notes above)")
 
 
 @click.command(context_settings=CONTEXT)
@@ -88,7 +94,8 @@ def schema(fmt: str) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--cassette", type=click.Path(path_type=Path), default=Path("cassettes/demo"),
-              show_default=True, help="Where to write the demo cassette (replaced if it exists).")
+              show_default=True, help="Where to write the demo cassette: a new or empty folder, or a cassette an "
+                                      "earlier demo wrote (replaced).")
 @click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Redaction key file (default: $TILLROLL_KEY, then ~/.config/tillroll/key).")
 @user_errors
@@ -104,6 +111,7 @@ def demo(cassette: Path, key_file: Path | None) -> None:
       tillroll demo
       tillroll demo --cassette /tmp/demo
     """
+    demo_mod.check_room(cassette)
     click.echo("tillroll demo: sandbox + recording proxy + a scripted POS day ...", err=True)
     result = demo_mod.run_demo(cassette, key_file=key_file)
     click.echo(f"{result.calls} requests sent through the proxy.\n")

@@ -25,7 +25,7 @@ def test_bad_input_gets_one_clear_error(tmp_path, clean_day):
     result = run("query", "SELEC 1", clean_day)
     assert result.exit_code == 1 and "the query failed: Parser Error" in result.output
     result = run("query", "SELECT 1", tmp_path / "nope")
-    assert result.exit_code == 1 and "no cassette at" in result.output
+    assert result.exit_code == 1 and "is not a tillroll cassette (no tillroll.json): nothing is there" in result.output
     CassetteWriter(tmp_path / "empty").close()
     result = run("report", "usage", tmp_path / "empty")
     assert result.exit_code == 1 and "holds no exchanges yet" in result.output

@@ -128,6 +128,22 @@ def test_refused_reset_and_slow_upstreams_do_not_stop_the_proxy(tmp_path, key_fi
     assert [e.outcome for e in exchanges if e.path == "/binary"] == ["ok"]
 
 
+def test_a_folder_tillroll_did_not_create_is_not_written_and_the_traffic_passes(tmp_path, key_file):
+    """The addon loaded into mitmdump by hand (no `tillroll record` to refuse the folder first)."""
+    folder = tmp_path / "mine"
+    (folder / "date=2026-01-01").mkdir(parents=True)
+    (folder / "date=2026-01-01" / "part-0.parquet").write_bytes(b"PAR1 someone else's PAR1")
+    (folder / "README.txt").write_text("mine")
+    before = sorted((p.relative_to(folder), p.read_bytes() if p.is_file() else None) for p in folder.rglob("*"))
+    with start_sandbox(app=hostile_upstream()) as upstream:
+        with recording_proxy(folder, [f"reverse:{upstream}"], workdir=tmp_path / "mitm", key_file=key_file) as proxy:
+            assert fetch(f"http://127.0.0.1:{proxy.ports[0]}/binary")[1] == BODIES["/binary"][0]
+    assert f"cannot record into {folder} ({folder} is not a tillroll cassette (no tillroll.json) and not empty" \
+        in proxy.log()
+    assert "1 not recorded" in proxy.summary
+    assert sorted((p.relative_to(folder), p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")) == before
+
+
 def test_an_unwritable_cassette_does_not_stop_the_traffic(tmp_path, key_file):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the cassette directory should be")

@@ -40,13 +40,17 @@ def test_a_wrong_flag_gets_one_clear_error(cassette, args, says):
 
 def test_a_missing_or_broken_cassette_gets_one_clear_error_and_loses_nothing(tmp_path, cassette):
     result = CliRunner().invoke(main, ["replay", str(tmp_path / "nope")])
-    assert result.exit_code == 1 and "no cassette at" in result.output
+    assert result.exit_code == 1 and "is not a tillroll cassette (no tillroll.json): nothing is there" in result.output
     [part] = list(cassette.rglob("*.parquet"))
     part.write_bytes(b"PAR1 half-written")
     result = CliRunner().invoke(main, ["replay", str(cassette)])
-    assert result.exit_code == 1 and "holds no recordings" in result.output
-    assert "quarantined" in result.output  # the broken file is set aside, not deleted
+    assert result.exit_code == 1 and f"cannot read {part.relative_to(cassette)} in cassette {cassette}" in result.output
+    assert f"`tillroll info {cassette}` moves it" in result.output and "Traceback" not in result.output
+    assert part.read_bytes() == b"PAR1 half-written"  # replay moves nothing
+    assert CliRunner().invoke(main, ["info", str(cassette)]).exit_code == 1  # set aside, not deleted
     assert [p.read_bytes() for p in (cassette / "quarantine").iterdir()] == [b"PAR1 half-written"]
+    result = CliRunner().invoke(main, ["replay", str(cassette)])
+    assert result.exit_code == 1 and "holds no recordings" in result.output
 
 
 def free_port() -> int:

@@ -109,3 +109,16 @@ def test_record_option_re_records_the_cassette_through_the_proxy(pytester):
     result.assert_outcomes(passed=1)
     [ex] = open_cassette(cassette).exchanges()  # replaced: the old recording is gone
     assert (ex.method, ex.path, ex.status) == ("GET", "/__sandbox/clock", 200)
+
+
+def test_re_recording_never_replaces_a_folder_that_is_not_a_cassette(pytester):
+    folder = pytester.path / "cassettes" / "pos"
+    (folder / "date=2026-01-01").mkdir(parents=True)
+    (folder / "date=2026-01-01" / "part-0.parquet").write_bytes(b"PAR1 not tillroll's PAR1")
+    (folder / "README.txt").write_text("the team's own fixtures")
+    before = sorted((p.relative_to(folder), p.read_bytes() if p.is_file() else None) for p in folder.rglob("*"))
+    pytester.makepyfile(test_pos=RERECORD)
+    result = pytester.runpytest_subprocess("--tillroll-record", "http://127.0.0.1:9")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*cannot re-record: *pos is not a tillroll cassette (no tillroll.json) and not empty*"])
+    assert sorted((p.relative_to(folder), p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")) == before

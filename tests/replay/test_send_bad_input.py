@@ -98,7 +98,7 @@ def test_a_cassette_with_nothing_to_send(tmp_path, target, pos_day):
     line = one_line(CliRunner().invoke(main, ["send", str(tmp_path / "empty"), "--to", url, "--key-file",
                                               str(pos_day.key_file)]))
     assert "holds no requests to send" in line
-    assert "no cassette at" in one_line(CliRunner().invoke(main, ["send", str(tmp_path / "nope"), "--to", url]))
+    assert "is not a tillroll cassette (no tillroll.json): nothing is there" in one_line(CliRunner().invoke(main, ["send", str(tmp_path / "nope"), "--to", url]))
     assert seen == []
 
 

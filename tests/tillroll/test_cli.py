@@ -66,15 +66,17 @@ def test_info_on_garbage_prints_a_note_not_a_traceback(tmp_path):
     part = next((tmp_path / "c").glob("date=*"))
     (part / "part-bad.parquet").write_bytes(b"garbage")
     result = CliRunner().invoke(main, ["info", str(tmp_path / "c")])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a damaged file is news: said, set aside, and the status says so
     assert "note: quarantined" in result.output and "Traceback" not in result.output
+    assert "1 file(s) of" in result.output and "moved to its quarantine/ folder" in result.output
+    assert CliRunner().invoke(main, ["info", str(tmp_path / "c")]).exit_code == 0  # set aside once
 
 
 def test_errors_are_one_clear_line(tmp_path):
     result = CliRunner().invoke(main, ["info", str(tmp_path / "missing")])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: no cassette at {tmp_path / 'missing'}: check the path, " \
-        f"or record one with `tillroll record {tmp_path / 'missing'}`"
+    assert result.output.strip() == f"Error: {tmp_path / 'missing'} is not a tillroll cassette (no tillroll.json): " \
+        f"nothing is there: check the path, or record one with `tillroll record {tmp_path / 'missing'}`"
     result = CliRunner().invoke(main, ["info", "--bogus"])
     assert result.exit_code == 2 and "No such option '--bogus'" in result.output
 

@@ -5,9 +5,11 @@ The public surface is re-exported here; the modules behind it are the store's ow
 """
 
 from .cassette import Cassette, Source, dedupe, in_order
-from .layout import MANIFEST, ORDER, WAL, CassetteError, CassetteFull, init_cassette
-from .locations import open_cassette, open_writer
+from .layout import ORDER, WAL, CassetteError, CassetteFull
+from .manifest import MANIFEST, NotACassette, check_cassette, check_new_cassette, init_cassette
+from .locations import check_writable, open_cassette, open_writer
 from .writer import CassetteWriter
 
-__all__ = ["MANIFEST", "ORDER", "WAL", "Cassette", "CassetteError", "CassetteFull", "CassetteWriter", "Source",
-           "dedupe", "in_order", "init_cassette", "open_cassette", "open_writer"]
+__all__ = ["MANIFEST", "ORDER", "WAL", "Cassette", "CassetteError", "CassetteFull", "CassetteWriter",
+           "NotACassette", "Source", "check_cassette", "check_new_cassette", "check_writable", "dedupe",
+           "in_order", "init_cassette", "open_cassette", "open_writer"]

@@ -1,8 +1,11 @@
 """Reading a cassette: recovery on open, its files, its exchanges in recorded order.
 
-Opening (:func:`open_local`) recovers orphan segments (their writer died) into Parquet and
-moves what cannot be read to ``quarantine/``, reporting both; reading returns the exchanges
-in recorded order, deduplicated by ``exchange_id``. Where a cassette lives (a folder, or
+Opening (:func:`open_local`) refuses a folder that is not a cassette (no ``tillroll.json``:
+see :mod:`tillroll.store.manifest`) before touching anything, then recovers orphan segments
+(their writer died) into Parquet; reading returns the exchanges in recorded order,
+deduplicated by ``exchange_id``. A Parquet file of the cassette that cannot be read (damaged,
+or written by another tool) stops a read with one sentence naming it; only a cassette opened
+to repair it (``tillroll info``) moves such a file to ``quarantine/``. Where a cassette lives (a folder, or
 ``s3://``) is :mod:`tillroll.store.locations`' concern.
 """
 
@@ -21,11 +24,12 @@ from .exchange import (
     Exchange,
     from_table,
 )
-from .layout import MANIFEST, ORDER, WAL, CassetteError, quarantine
+from .layout import ORDER, WAL, CassetteError, quarantine
+from .manifest import check_cassette
 from .segment import SUFFIX, read_segment, try_lock
 
-# -- writing --------------------------------------------------------------------------
-
+class DamagedFile(CassetteError):
+    """A Parquet file of a cassette that cannot be read; the message names it and the fix."""
 
 
 # -- reading --------------------------------------------------------------------------
@@ -38,6 +42,8 @@ class Cassette:
     recovered: list[str] = dataclasses.field(default_factory=list)
     quarantined: list[str] = dataclasses.field(default_factory=list)
     location: str = ""  # what the user named: a path or an s3:// URL
+    repair: bool = False  # move unreadable Parquet files to quarantine/ instead of refusing to read
+    damaged: list[str] = dataclasses.field(default_factory=list)  # Parquet files quarantined by this opening
 
     def __post_init__(self):
         self.location = self.location or str(self.root)
@@ -55,7 +61,8 @@ class Cassette:
 
     def read_sources(self, columns: list[str]) -> list["Source"]:
         """*columns* of every file of the cassette, one table per file, live segments
-        (their complete batches) first. Unreadable Parquet files are quarantined."""
+        (their complete batches) first. An unreadable Parquet file raises :class:`DamagedFile`
+        (or, when opened to repair, is quarantined)."""
         unknown = [c for c in columns if c not in SCHEMA.names]
         if unknown:
             raise CassetteError(f"unknown column(s) {', '.join(unknown)}: see `tillroll schema`")
@@ -91,8 +98,16 @@ class Cassette:
         return from_table(self.read_table())
 
     def quarantine_file(self, path: Path, why: str) -> None:
-        """Move an unreadable file of this cassette into quarantine/ and note it for the user."""
-        self.quarantined.append(quarantine(self.root, path, why))
+        """An unreadable Parquet file of this cassette: when opened to repair, move it into
+        quarantine/ and note it for the user; otherwise stop with :class:`DamagedFile`."""
+        if not self.repair:
+            where = self.location if self.location.startswith("s3://") else str(self.root)
+            shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+            raise DamagedFile(f"cannot read {shown} in cassette {where}: {why}; `tillroll info {where}` moves it "
+                              "to the cassette's quarantine/ folder (kept, never deleted)")
+        note = quarantine(self.root, path, why)
+        self.damaged.append(note)
+        self.quarantined.append(note)
 
 
 def recover_segments(cassette: Cassette) -> None:
@@ -158,19 +173,15 @@ def dedupe(table: pa.Table) -> pa.Table:
     return table.filter(pa.array(keep))
 
 
-def open_local(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
-    """Open the cassette folder at *path*, recovering orphan segments first.
+def open_local(path: str | os.PathLike, *, recover: bool = True, repair: bool = False) -> Cassette:
+    """Open the cassette folder at *path*, recovering orphan segments first; with *repair*,
+    reading moves unreadable Parquet files to quarantine/.
 
-    Raises :class:`CassetteError` when *path* is missing or is not a cassette.
+    Raises :class:`~tillroll.store.manifest.NotACassette` when *path* is not a cassette,
+    before anything in it is touched.
     """
-    root = Path(path)
-    if not root.exists():
-        raise CassetteError(f"no cassette at {root}: check the path, or record one with `tillroll record {root}`")
-    if not root.is_dir():
-        raise CassetteError(f"{root} is a file, not a cassette directory: a cassette is a directory")
-    if not (root / MANIFEST).exists() and not pqf.list_parquet(root) and not (root / WAL).is_dir():
-        raise CassetteError(f"{root} is not a tillroll cassette (no {MANIFEST}): check the path")
-    cassette = Cassette(root)
+    root = check_cassette(Path(path))
+    cassette = Cassette(root, repair=repair)
     if recover:
         recover_segments(cassette)
     return cassette

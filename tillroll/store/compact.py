@@ -24,7 +24,7 @@ import pyarrow as pa
 from . import parquet_files as pqf
 from .cassette import dedupe
 from .exchange import new_exchange_id
-from .layout import ORDER, CassetteError, quarantine
+from .layout import ORDER, CassetteError
 from .locations import open_cassette
 
 LOCK = ".compact.lock"
@@ -59,6 +59,11 @@ def compact_cassette(
             raise CassetteError(f"another `tillroll compact` is running on {root}: wait for it to finish") from None
         _remove_stale_temporaries(root)
         files = cassette.parquet_files()
+        for f in files:  # a file it cannot read stops it before anything is merged
+            try:
+                pqf.check_file(f)
+            except pqf.UnreadableFile as exc:
+                cassette.quarantine_file(f, str(exc))
         by_partition: dict[Path, list[Path]] = {}
         for f in files:
             by_partition.setdefault(f.parent, []).append(f)
@@ -73,8 +78,8 @@ def compact_cassette(
                 try:
                     tables.append(pqf.read_file(f))
                     readable.append(f)
-                except pqf.UnreadableFile as exc:
-                    notices.append(quarantine(root, f, str(exc)))
+                except pqf.UnreadableFile as exc:  # refused, named: `tillroll info` quarantines it
+                    cassette.quarantine_file(f, str(exc))
             if len(readable) <= 1 and not _has_duplicates(tables):
                 after += len(readable)
                 rows += sum(t.num_rows for t in tables)

@@ -21,15 +21,9 @@ are returned in recorded order, deduplicated by ``exchange_id``.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import shutil
 from pathlib import Path
 
-from .exchange import SCHEMA_VERSION
-
-MANIFEST = "tillroll.json"
-FORMAT = "tillroll-cassette"
 WAL = "wal"
 QUARANTINE = "quarantine"
 ORDER = [("started_at", "ascending"), ("session_id", "ascending"), ("seq", "ascending")]
@@ -41,19 +35,6 @@ class CassetteError(Exception):
 
 class CassetteFull(CassetteError):
     """The writer's queue is full and it was told not to wait."""
-
-
-def init_cassette(root: Path) -> None:
-    """Make *root* a cassette directory (idempotent; safe with concurrent writers)."""
-    if root.exists() and not root.is_dir():
-        raise CassetteError(f"{root} is a file, not a cassette directory: choose another path")
-    root.mkdir(parents=True, exist_ok=True)
-    manifest = root / MANIFEST
-    if manifest.exists():
-        return
-    tmp = root / f".{MANIFEST}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}, indent=2) + "\n")
-    os.replace(tmp, manifest)
 
 
 def quarantine(root: Path, path: Path, why: str | None) -> str:

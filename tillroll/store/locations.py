@@ -4,16 +4,21 @@ local mirror, written through a local staging folder; see :mod:`tillroll.store.r
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .cassette import Cassette, open_local
+from .manifest import check_new_cassette
 from .writer import CassetteWriter
 
 
-def open_cassette(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
-    """Open the cassette at *path*, recovering orphan segments first.
+def open_cassette(path: str | os.PathLike, *, recover: bool = True, repair: bool = False) -> Cassette:
+    """Open the cassette at *path*, recovering orphan segments first. With *repair*
+    (``tillroll info``), reading moves Parquet files it cannot read to ``quarantine/``;
+    otherwise such a file stops the read with one sentence naming it.
 
-    Raises :class:`~tillroll.store.layout.CassetteError` when *path* is missing or is not a
-    cassette. An ``s3://`` URL is read through this machine's mirror of it.
+    Raises :class:`~tillroll.store.manifest.NotACassette` when *path* is not a cassette
+    (no ``tillroll.json``), before anything there is moved, renamed or written. An ``s3://``
+    URL is read through this machine's mirror of it.
     """
     if str(path).startswith("s3://"):
         from .remote import (
@@ -21,8 +26,19 @@ def open_cassette(path: str | os.PathLike, *, recover: bool = True) -> Cassette:
         )
 
         root, notices = mirror(str(path))
-        return Cassette(root, recovered=notices, location=str(path))
-    return open_local(path, recover=recover)
+        return Cassette(root, recovered=notices, location=str(path), repair=repair)
+    return open_local(path, recover=recover, repair=repair)
+
+
+def check_writable(location: str | os.PathLike) -> None:
+    """Raise :class:`~tillroll.store.manifest.NotACassette` unless a cassette may be written
+    at *location*: nothing there yet, an empty folder (or prefix), or a cassette already."""
+    if str(location).startswith("s3://"):
+        from .remote import check_new
+
+        check_new(str(location))
+    else:
+        check_new_cassette(Path(location))
 
 
 def open_writer(location: str | os.PathLike, **kwargs) -> CassetteWriter:

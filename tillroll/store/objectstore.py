@@ -116,6 +116,31 @@ def list_parts(rc: RemoteCassette, fs: pafs.FileSystem) -> dict[str, int]:
     return out
 
 
+def list_names(rc: RemoteCassette, fs: pafs.FileSystem, most: int = 10_000) -> tuple[list[str], bool]:
+    """The names of every object under the cassette's prefix (relative), at most *most*;
+    and whether there were more."""
+    base = f"{rc.bucket}/{rc.prefix}"
+    try:
+        infos = fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+    except (OSError, pa.ArrowException) as exc:
+        raise _fail(f"cannot list {rc.url}", exc) from None
+    names = [info.path[len(base) + 1:] for info in infos if info.type == pafs.FileType.File]
+    return names[:most], len(names) > most
+
+
+def read_text(rc: RemoteCassette, fs: pafs.FileSystem, relative: str, most: int = 65_536) -> str | None:
+    """The first *most* bytes of a small object as text; None when there is no such object."""
+    try:
+        with fs.open_input_stream(rc.key(relative)) as src:
+            return src.read(most).decode("utf-8", "replace")
+    except FileNotFoundError:
+        return None
+    except (OSError, pa.ArrowException) as exc:
+        if fs.get_file_info(rc.key(relative)).type == pafs.FileType.NotFound:
+            return None
+        raise _fail(f"cannot read {relative} of {rc.url}", exc) from None
+
+
 def exists(rc: RemoteCassette, fs: pafs.FileSystem, relative: str) -> bool:
     try:
         return fs.get_file_info(rc.key(relative)).type == pafs.FileType.File

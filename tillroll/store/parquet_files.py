@@ -126,6 +126,12 @@ def iter_file(path: Path, batch_rows: int = 1024) -> Iterator[pa.RecordBatch]:
         raise UnreadableFile(f"damaged Parquet data ({_first_line(exc)})") from None
 
 
+def check_file(path: Path) -> None:
+    """Raise :class:`UnreadableFile` unless *path* is a Parquet file tillroll wrote, of a
+    schema version it reads (reads the footer only)."""
+    _open_checked(path)
+
+
 def _open_checked(path: Path) -> pq.ParquetFile:
     try:
         pf = pq.ParquetFile(path)

@@ -7,15 +7,14 @@ a local staging folder that uploads what it rolls; a reader reads a local mirror
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from . import objectstore as ob
 from . import parquet_files as pqf
 from .cassette import Cassette, recover_segments
-from .exchange import SCHEMA_VERSION
-from .layout import FORMAT, MANIFEST, CassetteError, init_cassette
+from .layout import CassetteError
+from .manifest import MANIFEST, describe, held, init_cassette, is_manifest, manifest_text, not_a_cassette
 from .writer import CassetteWriter
 
 log = logging.getLogger("tillroll")
@@ -34,11 +33,10 @@ def mirror(url: str) -> tuple[Path, list[str]]:
     """Bring this machine's mirror of the cassette at *url* up to date; return its folder
     and what was done (for the user)."""
     rc, fs = _remote(url)
+    check_remote(rc, fs)
     notices = flush_staged(rc, fs)
     try:
         remote = ob.list_parts(rc, fs)
-        if not remote and not ob.exists(rc, fs, MANIFEST):
-            raise CassetteError(f"no cassette at {url}: check the URL, or record one with `tillroll record {url}`")
         local = ob.local_dir(rc, "mirror")
         init_cassette(local)
         have = {str(p.relative_to(local)): p for p in pqf.list_parquet(local)}
@@ -61,14 +59,45 @@ def mirror(url: str) -> tuple[Path, list[str]]:
     return local, notices
 
 
+def check_remote(rc: ob.RemoteCassette, fs, *, new: bool = False) -> None:
+    """Raise :class:`~tillroll.store.manifest.NotACassette` unless the prefix holds a
+    ``tillroll.json`` tillroll wrote (or, *new*, holds nothing yet: a cassette may be made there)."""
+    try:
+        manifest = ob.read_text(rc, fs, MANIFEST)
+        names, more = ([MANIFEST], False) if manifest is not None else ob.list_names(rc, fs)
+        if manifest is None and MANIFEST in names:  # another writer made the cassette meanwhile
+            manifest = ob.read_text(rc, fs, MANIFEST)
+    except ob.ObjectStoreError as exc:
+        raise CassetteError(str(exc)) from None
+    if manifest is not None:
+        if is_manifest(manifest):
+            return
+        raise not_a_cassette(rc.url, f"its {MANIFEST} is not one tillroll wrote: was it written by another tool?")
+    if not names:
+        if new:
+            return
+        raise not_a_cassette(rc.url, f"nothing is stored under it: check the URL, or record one with "
+                                     f"`tillroll record {rc.url}`")
+    if new:
+        raise not_a_cassette(rc.url, f"it holds {held(names, more)}; tillroll writes only under an empty prefix or an "
+                                     f"existing cassette: choose a new one (e.g. {rc.url}-cassette)")
+    raise not_a_cassette(rc.url, describe(names, more))
+
+
+def check_new(url: str) -> None:
+    """Whether a cassette may be written at *url* (see :func:`check_remote`)."""
+    check_remote(*_remote(url), new=True)
+
+
 def open_writer(url: str, **kwargs) -> CassetteWriter:
     """A writer for the cassette at *url*: segments staged on this machine, each rolled
     Parquet file uploaded, then deleted here."""
     rc, fs = _remote(url)
+    check_remote(rc, fs, new=True)
     flush_staged(rc, fs)
     try:
         if not ob.exists(rc, fs, MANIFEST):
-            ob.put_text(rc, fs, MANIFEST, json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}) + "\n")
+            ob.put_text(rc, fs, MANIFEST, manifest_text())
     except ob.ObjectStoreError as exc:
         raise CassetteError(str(exc)) from None
     staging = ob.local_dir(rc, "staging")

@@ -64,8 +64,10 @@ def _span(path: Path) -> tuple[Path, Any, Any]:
     try:
         meta = pq.ParquetFile(path).metadata
         column = meta.schema.to_arrow_schema().get_field_index("started_at")
+        if column < 0:  # not a file of ours: read_file says so, in order
+            return path, None, None
         stats = [meta.row_group(i).column(column).statistics for i in range(meta.num_row_groups)]
-        if column < 0 or not stats or not all(s is not None and s.has_min_max for s in stats):
+        if not stats or not all(s is not None and s.has_min_max for s in stats):
             return path, None, None
         return path, min(s.min for s in stats), max(s.max for s in stats)
     except (OSError, pa.ArrowInvalid):

@@ -25,7 +25,8 @@ from .exchange import (
     rows_to_record_batch,
     to_row,
 )
-from .layout import WAL, CassetteError, CassetteFull, init_cassette
+from .layout import WAL, CassetteError, CassetteFull
+from .manifest import init_cassette
 from .segment import SUFFIX, SegmentWriter, iter_segment
 
 

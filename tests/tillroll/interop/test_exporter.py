@@ -171,7 +171,7 @@ def test_vcrpy_replays_the_exported_cassette_to_requests(real_day, tmp_path):
 def test_export_errors_are_one_clear_line_and_leave_no_file(real_day, tmp_path, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(main, ["export", str(tmp_path / "nope"), str(tmp_path / "x.har"), "--format", "har"])
-    assert result.exit_code == 1 and "no cassette at" in result.output and not (tmp_path / "x.har").exists()
+    assert result.exit_code == 1 and "is not a tillroll cassette (no tillroll.json): nothing is there" in result.output and not (tmp_path / "x.har").exists()
     result = runner.invoke(main, ["export", str(tmp_path / "nope"), str(tmp_path / "x.har"), "--format", "pcap"])
     assert result.exit_code == 2 and "'pcap' is not one of" in result.output
     c = cassette_of(real_day, real_day.flows, tmp_path / "c")

@@ -71,5 +71,5 @@ def test_compaction_while_a_writer_is_recording_loses_nothing(tmp_path):
 
 
 def test_compacting_a_missing_cassette_is_a_clear_error(tmp_path):
-    with pytest.raises(CassetteError, match="no cassette"):
+    with pytest.raises(CassetteError, match="not a tillroll cassette"):
         compact_cassette(tmp_path / "nope")

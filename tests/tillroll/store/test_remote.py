@@ -151,7 +151,7 @@ def test_a_writer_killed_loses_nothing_it_flushed_the_next_start_uploads_it(s3, 
 
 def test_bad_urls_and_missing_cassettes_and_refused_credentials_are_one_clear_line(s3, monkeypatch):
     assert "names a bucket, not a cassette" in cli("info", f"s3://{BUCKET}").output
-    assert "no cassette at s3://pos-traffic/nothing/here" in cli("info", f"s3://{BUCKET}/nothing/here").output
+    assert "s3://pos-traffic/nothing/here is not a tillroll cassette (no tillroll.json): nothing is stored under it" in cli("info", f"s3://{BUCKET}/nothing/here").output
     assert "never in the URL" in cli("info", f"s3://user:pw@{BUCKET}/x").output
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY + "-wrong")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG1")

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tests.factories import T0, error_exchange, full_exchange
-from tillroll.store import CassetteError, CassetteWriter, open_cassette
+from tillroll.store import CassetteError, CassetteWriter, init_cassette, open_cassette
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -150,19 +150,23 @@ def test_garbage_files_are_quarantined_with_a_clear_message(tmp_path):
     (part / "part-garbage.parquet").write_bytes(b"this is not parquet at all")
     (tmp_path / "c" / "wal").mkdir(exist_ok=True)
     (tmp_path / "c" / "wal" / "dead-000000.arrows").write_bytes(b"\x00garbage")
-    cassette = open_cassette(tmp_path / "c")
+    first = open_cassette(tmp_path / "c")  # a crashed writer's segment: recovered (here: set aside) on open
+    with pytest.raises(CassetteError, match="cannot read .*part-garbage.parquet.*`tillroll info .*` moves it"):
+        first.read_table()  # a plain read names the damaged Parquet file and moves it nowhere
+    assert (part / "part-garbage.parquet").exists()
+    cassette = open_cassette(tmp_path / "c", repair=True)  # tillroll info
     assert cassette.read_table().num_rows == 5
-    notes = "\n".join(cassette.quarantined)
+    notes = "\n".join(first.quarantined + cassette.quarantined)
     assert "part-garbage.parquet: not a readable Parquet file" in notes
     assert "dead-000000.arrows: not an Arrow IPC stream" in notes
     assert open_cassette(tmp_path / "c").read_table().num_rows == 5  # and it stays readable
 
 
 def test_missing_and_non_cassette_paths_are_clear_errors(tmp_path):
-    with pytest.raises(CassetteError, match="no cassette at"):
+    with pytest.raises(CassetteError, match="not a tillroll cassette .*nothing is there"):
         open_cassette(tmp_path / "missing")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(CassetteError, match="is a file"):
+    with pytest.raises(CassetteError, match="not a tillroll cassette .*it is a file"):
         open_cassette(tmp_path / "file")
     (tmp_path / "empty").mkdir()
     with pytest.raises(CassetteError, match="not a tillroll cassette"):
@@ -172,7 +176,7 @@ def test_missing_and_non_cassette_paths_are_clear_errors(tmp_path):
 def test_a_failing_disk_is_reported_by_the_next_call_not_swallowed(tmp_path):
     if os.geteuid() == 0:
         # root ignores permissions; make the write-ahead dir impossible instead
-        (tmp_path / "c").mkdir()
+        init_cassette(tmp_path / "c")
         (tmp_path / "c" / "wal").write_text("a file where the wal directory should be")
     else:
         (tmp_path / "c").mkdir(mode=0o500)
@@ -195,7 +199,9 @@ def test_the_newer_schema_version_is_refused_with_advice(tmp_path):
     [path] = list((tmp_path / "c").glob("date=*/*.parquet"))
     table = pq.read_table(path)
     pq.write_table(table.replace_schema_metadata({b"tillroll.schema_version": b"99"}), path)
-    cassette = open_cassette(tmp_path / "c")
+    with pytest.raises(CassetteError, match="schema version 99; this tillroll reads up to 1: upgrade tillroll"):
+        open_cassette(tmp_path / "c").read_table()
+    cassette = open_cassette(tmp_path / "c", repair=True)
     assert cassette.read_table().num_rows == 0
     assert "upgrade tillroll" in cassette.quarantined[0]
 
