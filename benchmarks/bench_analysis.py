@@ -112,8 +112,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analysis import reports
-from analysis.views import connect
+from tillroll.analysis import reports
+from tillroll.analysis.views import connect
 from tillroll.store import parquet_files as pqf
 from tillroll.store.exchange import SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY, TIMESTAMP_TYPE, new_exchange_id
 from tillroll.store import MANIFEST, CassetteWriter, open_cassette

@@ -665,7 +665,7 @@ def main(argv=None) -> int:
     cap = capture_keyed if args.keyed else capture
     recorder = None
     if args.recorder:
-        from proxy.recorder import Recorder  # the worker's own code (benchmarks may import every layer)
+        from tillroll.proxy.recorder import Recorder  # the worker's own code (benchmarks may import every layer)
 
         recorder = Recorder(os.path.join(tempfile.mkdtemp(prefix="tillroll-bench-capture-"), "cassette"), redactor)
 

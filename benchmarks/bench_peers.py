@@ -100,7 +100,7 @@ START_TIMEOUT = 180.0
 def recordings(cassette: Path) -> list[dict]:
     """Every stored exchange in recorded order: request and what the replay server serves."""
     import tillroll.store.parquet_files as pqf
-    from replay.responses import HOP_BY_HOP
+    from tillroll.replay.responses import HOP_BY_HOP
     from tillroll.store import open_cassette
     from tillroll.store.exchange import join_body
 

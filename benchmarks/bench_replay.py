@@ -299,8 +299,8 @@ def keys_agree(sets: dict[str, dict], key_file: Path, limit: int = 2_000) -> tup
     ``Replayer.understand`` (capture, redaction, match document, ``Matching.key``)."""
     import datetime as dt
 
-    from replay.matching import Matching
-    from replay.replayer import Replayer
+    from tillroll.replay.matching import Matching
+    from tillroll.replay.replayer import Replayer
     from tillroll.capture import load_key
     from tillroll.capture import RawExchange, RawRequest
     from tillroll.capture import Redactor
@@ -335,7 +335,7 @@ def write_flows(cassette: Path, path: Path) -> dict:
     from mitmproxy import connection, http, io
 
     import tillroll.store.parquet_files as pqf
-    from replay.responses import HOP_BY_HOP
+    from tillroll.replay.responses import HOP_BY_HOP
     from tillroll.store.exchange import join_body
     from tillroll.store import open_cassette
 
@@ -402,8 +402,8 @@ def server_main(conn, kind: str, port: int, cpus: list[int] | None, cassette: st
     import asyncio
     import cProfile
 
-    from replay.app import make_app
-    from replay.server import ReplayServer, open_replayer
+    from tillroll.replay.app import make_app
+    from tillroll.replay.server import ReplayServer, open_replayer
 
     info: dict = {}
     t0 = time.monotonic()
@@ -806,7 +806,7 @@ def summarise(blocks: list[dict], kind: str) -> dict:
 def one_size(size: int, cassette: Path, sets: dict, client: LoadClient, bare: Server, work: Path, key_file: Path,
              args, flows: Path | None) -> dict:
     """Everything measured at one cassette size."""
-    from replay.replayer import _CACHE_SIZE
+    from tillroll.replay.replayer import _CACHE_SIZE
 
     out: dict = {"size": size, "sets": {}, "servers": {}}
     names = (["repeated"] + (["spread"] if len(sets["spread"]["reqs"]) >= SPREAD_MIN else [])
@@ -877,7 +877,7 @@ def one_size(size: int, cassette: Path, sets: dict, client: LoadClient, bare: Se
 
 def profile_run(size: int, cassette: Path, key_file: Path, client: LoadClient, sets: dict, args) -> dict:
     """Diagnostic: cProfile of the replay server's load and of its request path."""
-    from replay.replayer import _CACHE_SIZE
+    from tillroll.replay.replayer import _CACHE_SIZE
 
     server = PyServer("replay", args.server_cpus, cassette, key_file, profile_load=True)
     out = {"load": server.info["load_profile"], "ready_under_profile_s": server.ready["ready_s"]}
@@ -974,7 +974,7 @@ def main(argv: list[str] | None = None) -> int:
     if not MITMDUMP.exists() and args.mitm_sizes:
         ap.error(f"{MITMDUMP} not found: install mitmproxy in this virtualenv or pass --mitm-sizes ''")
 
-    from replay.replayer import _CACHE_SIZE
+    from tillroll.replay.replayer import _CACHE_SIZE
 
     info = machine()
     print(f"machine: nproc={info['nproc']} ({info['cpu']}), Python {info['python']}, aiohttp {info['aiohttp']}, "

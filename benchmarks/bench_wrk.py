@@ -364,7 +364,7 @@ def statuses_agree(runs: dict, a: str, b: str, connections: int) -> bool:
 # -- replay ---------------------------------------------------------------------------------------------
 
 def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
-    from replay.replayer import _CACHE_SIZE
+    from tillroll.replay.replayer import _CACHE_SIZE
 
     cassette = work / f"cassette-{n}"
     t0 = time.monotonic()
@@ -566,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         variants = [v for v in args.record_variants.split(",") if v]
         report["record"] = []
         if variants:
-            from replay.replayer import _CACHE_SIZE  # noqa: F401  (the replay package is installed)
+            from tillroll.replay.replayer import _CACHE_SIZE  # noqa: F401  (the replay package is installed)
 
             n = min(args.sizes)
             cassette = work / f"cassette-{n}"

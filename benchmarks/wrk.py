@@ -155,7 +155,7 @@ def bare_main(table_path: str, port: int, wire: bool = False) -> None:
     table = {k: (status, reason, CIMultiDict(headers), body) for k, (status, reason, headers, body) in raw.items()}
     wires = {}
     if wire:
-        from replay.wire import WireResponse, wire_of
+        from tillroll.replay.wire import WireResponse, wire_of
 
         wires = {k: wire_of(status, reason, headers, body) for k, (status, reason, headers, body) in raw.items()}
 

@@ -1,9 +1,9 @@
 """The tillroll recording addon for mitmproxy (mitmdump, mitmweb, mitmproxy alike).
 
-    mitmdump -s proxy/addon.py --set tillroll_cassette=cassettes/live
+    mitmdump -s "$(tillroll addon-path)" --set tillroll_cassette=cassettes/live
 
 On every finished flow (and on errors with no response) the flow becomes a neutral raw
-exchange and is handed to a capture worker process (``proxy/worker.py``), which decodes,
+exchange and is handed to a capture worker process (``tillroll.proxy.worker``), which decodes,
 redacts and appends it to the cassette, so none of that runs on mitmproxy's event loop.
 Its answer comes back a few milliseconds later: the flow's comment says what tillroll
 understood, and failures hidden in a 200 are marked. ``--set tillroll_inline=true``
@@ -18,26 +18,23 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import sys
 from typing import Optional
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.hooks import UpdateHook
 
-# Loaded by path with `-s`, this file is not imported as part of its package.
-if __package__ in (None, ""):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from proxy.console import ScrubbedLog, exchange_line  # noqa: E402
-from proxy.recorder import Recorder, describe  # noqa: E402
-from proxy.tee import Tee  # noqa: E402
-from proxy.worker import CaptureWorker, WorkerError  # noqa: E402
-from tillroll.capture import DEFAULT_MAX_BODY  # noqa: E402
-from tillroll.capture.flows import raw_from_flow  # noqa: E402
-from tillroll.capture import RedactionKeyError, key_id, load_key  # noqa: E402
-from tillroll.capture import PolicyError, load_policy  # noqa: E402
-from tillroll.capture import Redactor  # noqa: E402
+# Loaded by path with `-s` (`mitmdump -s "$(tillroll addon-path)"`), this file is not part
+# of its package: it imports tillroll by its one name, as any user's script would.
+from tillroll.proxy.console import ScrubbedLog, exchange_line
+from tillroll.proxy.recorder import Recorder, describe
+from tillroll.proxy.tee import Tee
+from tillroll.proxy.worker import CaptureWorker, WorkerError
+from tillroll.capture import DEFAULT_MAX_BODY
+from tillroll.capture.flows import raw_from_flow
+from tillroll.capture import RedactionKeyError, key_id, load_key
+from tillroll.capture import PolicyError, load_policy
+from tillroll.capture import Redactor
 
 log = logging.getLogger("tillroll")
 WARNING_MARK = ":warning:"

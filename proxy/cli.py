@@ -74,6 +74,22 @@ def where_to_point(modes: tuple[str, ...], listen_host: str | None, confdir: Pat
     return "\n".join(lines)
 
 
+@click.command("addon-path", context_settings=CONTEXT)
+def addon_path() -> None:
+    """Print the path of tillroll's recording addon, to load it into any mitmproxy tool.
+
+    The file is part of the installed package; its options are tillroll_cassette,
+    tillroll_key_file, tillroll_policy, tillroll_max_body, tillroll_console and
+    tillroll_inline (`mitmdump -s "$(tillroll addon-path)" --options` lists them).
+
+    \b
+    Example:
+      mitmdump -s "$(tillroll addon-path)" --set tillroll_cassette=cassettes/live
+      mitmweb -s "$(tillroll addon-path)" --set tillroll_cassette=cassettes/live --listen-host 127.0.0.1
+    """
+    click.echo(str(ADDON))
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("cassette")  # a folder or an s3:// URL
 @click.option("--mode", "modes", multiple=True, metavar="MODE",

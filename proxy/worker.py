@@ -25,8 +25,8 @@ import threading
 import time
 from typing import Any, Hashable
 
-from proxy.console import exchange_line
-from proxy.recorder import Recorder, Stats, describe
+from tillroll.proxy.console import exchange_line
+from tillroll.proxy.recorder import Recorder, Stats, describe
 from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.capture import Policy
 from tillroll.capture import RawExchange

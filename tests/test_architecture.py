@@ -4,23 +4,29 @@ circles, small modules. Every import counts, including those inside functions.""
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("tillroll", "proxy", "replay", "analysis")
-ADAPTERS = ("proxy", "replay", "analysis")
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+FOLDERS = SETUPTOOLS["package-dir"]  # import name -> the repository's folder (one import name: tillroll)
+ADAPTERS = ("tillroll.proxy", "tillroll.replay", "tillroll.send", "tillroll.analysis")
 
 
 def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    """The import name of a file of the repository, through the package-dir map."""
+    folder, rest = path.relative_to(ROOT).parts[0], list(path.relative_to(ROOT).with_suffix("").parts[1:])
+    [package] = [name for name, mapped in FOLDERS.items() if mapped == folder]
+    parts = package.split(".") + rest
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def modules() -> dict[str, Path]:
     """Python modules, and compiled ones by their Cython source (they import nothing of ours)."""
-    return {module_name(p): p for pkg in PACKAGES for pattern in ("*.py", "*.pyx") for p in (ROOT / pkg).rglob(pattern)}
+    return {module_name(p): p for folder in sorted(set(FOLDERS.values())) for pattern in ("*.py", "*.pyx")
+            for p in (ROOT / folder).rglob(pattern)}
 
 
 MODULES = modules()
@@ -102,9 +108,30 @@ def in_package(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
 
 
+def test_one_import_name_every_package_installed_and_every_folder_mapped():
+    """The wheel installs `tillroll` and nothing beside it; every package folder is listed."""
+    assert {name.split(".")[0] for name in SETUPTOOLS["packages"]} == {"tillroll"}
+    listed = set(SETUPTOOLS["packages"])
+    on_disk = {name for name, path in MODULES.items() if path.name == "__init__.py"}
+    assert on_disk == listed, "a package folder must be named in pyproject's [tool.setuptools] packages"
+
+
+def test_no_module_imports_the_folders_by_their_repository_names():
+    """`import replay` works inside the checkout only by accident of the working directory."""
+    wrong = []
+    for name, path in MODULES.items():
+        if path.suffix == ".pyx":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            wrong += [f"{name} imports {m}" for m in mods if m.split(".")[0] in {"proxy", "replay", "send", "analysis"}]
+    assert wrong == []
+
+
 def test_the_checker_sees_the_imports_it_must():
     assert "tillroll.store.exchange" in GRAPH["tillroll.capture.pipeline"]
-    assert "tillroll.capture" in GRAPH["replay.replayer"]
+    assert "tillroll.capture" in GRAPH["tillroll.replay.replayer"]
     assert "tillroll.store.remote" in GRAPH["tillroll.store.locations"]  # an import inside a function counts
 
 
@@ -120,8 +147,8 @@ def test_an_adapter_never_imports_another(adapter):
 
 
 def test_the_core_never_imports_an_adapter():
-    wrong = {f"{m} -> {t}" for m, targets in GRAPH.items() if in_package(m, "tillroll")
-             for t in targets if any(in_package(t, a) for a in ADAPTERS)}
+    core = [m for m in GRAPH if not any(in_package(m, a) for a in ADAPTERS)]
+    wrong = {f"{m} -> {t}" for m in core for t in GRAPH[m] if any(in_package(t, a) for a in ADAPTERS)}
     assert wrong == set()
 
 
@@ -165,6 +192,7 @@ def test_no_module_is_over_500_lines():
 
 
 def test_architecture_md_names_every_package():
+    """By its folder in the repository, where a reader looks for it."""
     text = (ROOT / "ARCHITECTURE.md").read_text()
-    packages = {name for name, path in MODULES.items() if path.name == "__init__.py"}
-    assert {p for p in packages if f"`{p.replace('.', '/')}/`" not in text} == set()
+    folders = {path.parent.relative_to(ROOT).as_posix() for path in MODULES.values() if path.name == "__init__.py"}
+    assert {f for f in folders if f"`{f}/`" not in text} == set()

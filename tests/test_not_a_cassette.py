@@ -48,7 +48,7 @@ WRITERS = {
     "demo": ["demo", "--cassette", "C", "--key-file", str(KEY)],
     "send --record-to": ["send", str(SAMPLE), "--to", CLOSED, "--dry-run", "--key-file", str(KEY), "--record-to", "C"],
 }
-TAKES_NO_CASSETTE = {"schema", "sandbox"}
+TAKES_NO_CASSETTE = {"schema", "sandbox", "addon-path"}
 
 NOT_A_CASSETTE = "is not a tillroll cassette (no tillroll.json)"
 

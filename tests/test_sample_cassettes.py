@@ -39,8 +39,8 @@ def test_the_sample_pos_day_replays_with_the_sample_key(tmp_path, cassette, look
     import importlib.util
     import shutil
 
-    from replay.app import make_app
-    from replay.server import ReplayServer, open_replayer
+    from tillroll.replay.app import make_app
+    from tillroll.replay.server import ReplayServer, open_replayer
     from tests.replay.test_record_then_replay import Clock, Tape
     from tillroll.demo.pos_day import run_pos_day
 

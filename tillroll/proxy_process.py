@@ -38,7 +38,7 @@ class ProxyProcess:
 
 
 def addon_path() -> Path:
-    spec = importlib.util.find_spec("proxy.addon")
+    spec = importlib.util.find_spec("tillroll.proxy.addon")
     if spec is None or spec.origin is None:
         raise RuntimeError("the tillroll proxy addon is not installed (package 'proxy')")
     return Path(spec.origin)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from analysis import checks
-from analysis.views import connect
+from tillroll.analysis import checks
+from tillroll.analysis.views import connect
 from tests.analysis.scripted import write_day
 
 PLANTED = {

@@ -2,8 +2,8 @@
 
 import statistics
 
-from analysis import reports
-from analysis.views import connect
+from tillroll.analysis import reports
+from tillroll.analysis.views import connect
 from tests.analysis.scripted import GAP_POLLS, POLLS, write_day
 
 

@@ -4,8 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from analysis import schema
-from analysis.views import connect
+from tillroll.analysis import schema
+from tillroll.analysis.views import connect
 from tests.replay.cassettes import write_cassette
 from tests.samples import exchange
 from tillroll.cli import main

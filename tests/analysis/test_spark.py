@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import reports
-from analysis.views import connect
+from tillroll.analysis import reports
+from tillroll.analysis.views import connect
 
 pyspark = pytest.importorskip("pyspark")
 from pyspark.sql import SparkSession  # noqa: E402

@@ -2,7 +2,7 @@
 
 import shutil
 
-from analysis.views import connect
+from tillroll.analysis.views import connect
 from tests.factories import full_exchange
 from tillroll.store import CassetteWriter, open_cassette
 

@@ -7,8 +7,8 @@ import pytest
 from mitmproxy import exceptions
 from mitmproxy.test import taddons, tflow, tutils
 
-from proxy.addon import WARNING_MARK, TillrollRecorder
-from proxy.tee import Tee
+from tillroll.proxy.addon import WARNING_MARK, TillrollRecorder
+from tillroll.proxy.tee import Tee
 from tillroll.store import open_cassette
 
 
@@ -55,9 +55,9 @@ def test_flows_are_recorded_commented_and_hidden_failures_marked(tmp_path, key_f
 def test_quiet_mitmdump_records_every_flow_without_asking_for_answers(tmp_path, key_file, monkeypatch, addon):
     """mitmdump never shows a flow again: with no console line either (tillroll record -q),
     the worker records without sending anything back (no line, no comment to build)."""
-    import proxy.addon
+    import tillroll.proxy.addon
 
-    monkeypatch.setattr(proxy.addon, "_dump_ui", lambda: True)
+    monkeypatch.setattr(tillroll.proxy.addon, "_dump_ui", lambda: True)
     with taddons.context(addon) as tctx:
         tctx.configure(addon, tillroll_cassette=str(tmp_path / "c"), tillroll_key_file=str(key_file),
                        tillroll_console=False)

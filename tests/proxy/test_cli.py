@@ -13,7 +13,7 @@ import mitmproxy.version
 
 from click.testing import CliRunner
 
-from proxy.cli import ADDON, mitmproxy_args, where_it_listens, where_to_point
+from tillroll.proxy.cli import ADDON, mitmproxy_args, where_it_listens, where_to_point
 from tillroll.cli import main
 from tillroll.proxy_process import free_port
 from tillroll.sandbox import start_sandbox

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from proxy.options import WEB_COLUMNS, OptionClash, resolve
+from tillroll.proxy.options import WEB_COLUMNS, OptionClash, resolve
 
 
 def values(resolved, name):

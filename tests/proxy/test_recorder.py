@@ -3,7 +3,7 @@
 import logging
 
 from tests.samples import exchange, redactor
-from proxy.recorder import Recorder
+from tillroll.proxy.recorder import Recorder
 from tillroll.store import open_cassette
 
 

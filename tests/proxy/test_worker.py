@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.samples import KEY, exchange
-from proxy.worker import CaptureWorker
+from tillroll.proxy.worker import CaptureWorker
 from tillroll.capture import DEFAULT_POLICY
 from tillroll.store import open_cassette
 
@@ -77,7 +77,7 @@ def test_when_the_proxy_dies_the_worker_still_closes_the_cassette(tmp_path):
         sys.path[:0] = [{str(ROOT)!r}]
         from tests.proxy.test_worker import spot
         from tests.samples import KEY
-        from proxy.worker import CaptureWorker
+        from tillroll.proxy.worker import CaptureWorker
         from tillroll.capture import DEFAULT_POLICY
         w = CaptureWorker({str(tmp_path / "c")!r}, KEY, DEFAULT_POLICY, batch=10)
         for i in range(100):

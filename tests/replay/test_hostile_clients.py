@@ -17,8 +17,8 @@ import pytest
 from tests.hostile import cases, json_post, random_cases, send, status_of
 from tests.replay.cassettes import write_cassette
 from tests.samples import KEY, exchange
-from replay.app import make_app
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import make_app
+from tillroll.replay.server import ReplayServer, open_replayer
 from tillroll.proxy_process import free_port
 
 
@@ -27,7 +27,7 @@ def replay_process(tmp_path):
     cassette = write_cassette(tmp_path / "c", [exchange("GET", "pos.example", "/ok", response=b'{"fine": true}')])
     key = tmp_path / "key"
     key.write_bytes(KEY)
-    port, log = free_port(), tmp_path / "replay.log"
+    port, log = free_port(), tmp_path / "tillroll.replay.log"
     with log.open("w") as err:
         proc = subprocess.Popen([str(Path(sys.executable).with_name("tillroll")), "replay", str(cassette),
                                  "--port", str(port), "--key-file", str(key)], stderr=err)

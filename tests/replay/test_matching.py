@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.samples import exchange, redactor
-from replay.matching import DEFAULT, Matching, MatcherError, compare, register
+from tillroll.replay.matching import DEFAULT, Matching, MatcherError, compare, register
 from tillroll.capture import capture
 from tillroll.capture import match_doc
 from tillroll.capture.match_doc import match_document, without_pii

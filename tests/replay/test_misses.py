@@ -1,6 +1,6 @@
 """Unmatched requests in words: what a failing test prints (pure)."""
 
-from replay.misses import MAX_REQUESTS, explain_misses
+from tillroll.replay.misses import MAX_REQUESTS, explain_misses
 
 
 def miss(request="POST /order (order.process)", kind="miss", **extra):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from replay.playback import Exhausted, Playback
+from tillroll.replay.playback import Exhausted, Playback
 
 
 def test_identical_requests_get_their_recordings_in_order_then_the_policy():

@@ -23,10 +23,10 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from replay.matching import Matching
-from replay.recordings import Recordings, _index
-from replay.replayer import Replayer
-from replay.responses import ResponseReader
+from tillroll.replay.matching import Matching
+from tillroll.replay.recordings import Recordings, _index
+from tillroll.replay.replayer import Replayer
+from tillroll.replay.responses import ResponseReader
 from tests.samples import exchange, redactor
 from tillroll.capture import capture_keyed
 from tillroll.capture.redact import PSEUDONYM, Redactor

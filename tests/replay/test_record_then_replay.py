@@ -4,8 +4,8 @@ import datetime as dt
 import json
 import urllib.request
 
-from replay.app import make_app
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import make_app
+from tillroll.replay.server import ReplayServer, open_replayer
 from tillroll.demo.run import run_demo
 from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.store import open_cassette

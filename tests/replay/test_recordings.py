@@ -3,8 +3,8 @@
 import json
 
 from tests.samples import exchange, redactor
-from replay.matching import Matching
-from replay.recordings import load
+from tillroll.replay.matching import Matching
+from tillroll.replay.recordings import load
 from tillroll.capture import capture
 from tillroll.capture.match_doc import match_key
 from tillroll.store import CassetteWriter
@@ -66,16 +66,16 @@ def test_responses_stay_right_when_the_caches_are_full_and_evict(tmp_path, monke
     built again, right, and neither cache grows past its bound."""
     import random
 
-    import replay.recordings
-    import replay.responses
+    import tillroll.replay.recordings
+    import tillroll.replay.responses
 
     writer = CassetteWriter(tmp_path / "c", batch_rows=100)
     write(writer, [numbered(i) for i in range(1000)])  # ten row groups
     writer.close()
     recordings = load(tmp_path / "c", Matching(), redactor())
     reader = recordings.responses
-    monkeypatch.setattr(replay.recordings, "RESPONSES_KEPT", 50)
-    monkeypatch.setattr(replay.responses, "GROUP_BYTES_KEPT", 1)  # one row group at a time
+    monkeypatch.setattr(tillroll.replay.recordings, "RESPONSES_KEPT", 50)
+    monkeypatch.setattr(tillroll.replay.responses, "GROUP_BYTES_KEPT", 1)  # one row group at a time
     rows = list(range(1000)) * 2
     random.Random(7).shuffle(rows)
     for row in rows:
@@ -86,7 +86,7 @@ def test_responses_stay_right_when_the_caches_are_full_and_evict(tmp_path, monke
 def test_built_responses_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
     """Big bodies (a SpotOn export) are not all kept: the cache of built responses holds
     about RESPONSE_BYTES_KEPT of them, and what fell out is built again, right."""
-    import replay.recordings
+    import tillroll.replay.recordings
 
     big = [exchange("GET", "api.example.com", f"/export/{i}", response=json.dumps({"i": i, "pad": "x" * 20_000}).encode())
            for i in range(40)]
@@ -94,7 +94,7 @@ def test_built_responses_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
     write(writer, big)
     writer.close()
     recordings = load(tmp_path / "c", Matching(), redactor())
-    monkeypatch.setattr(replay.recordings, "RESPONSE_BYTES_KEPT", 200_000)  # about 5 of them (each counted twice)
+    monkeypatch.setattr(tillroll.replay.recordings, "RESPONSE_BYTES_KEPT", 200_000)  # about 5 of them (each counted twice)
     for _ in range(2):
         for row in range(40):
             assert json.loads(recordings.response_now(row).body)["i"] == row
@@ -108,7 +108,7 @@ def test_responses_read_by_row_group_are_what_the_captured_exchange_serves(tmp_p
     hop-by-hop ones and HTTP/2 pseudo-headers left out, the body re-encoded as recorded)."""
     import gzip
 
-    from replay.responses import from_exchange
+    from tillroll.replay.responses import from_exchange
 
     bodies = [json.dumps({"item": i}).encode() for i in range(7)]
     raws = [

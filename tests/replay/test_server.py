@@ -12,9 +12,9 @@ import pytest
 
 from tests.replay.cassettes import write_cassette
 from tests.samples import KEY, exchange
-from replay.app import Settings, make_app
-from replay.faults import Injector, parse
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import Settings, make_app
+from tillroll.replay.faults import Injector, parse
+from tillroll.replay.server import ReplayServer, open_replayer
 from tillroll.sandbox import start_sandbox
 from tillroll.store import open_cassette
 
@@ -182,7 +182,7 @@ def test_forward_passes_misses_upstream_without_recording_them(tmp_path, key_fil
 
 
 def test_https_with_a_given_certificate(tmp_path, key_file):
-    from replay.server import ssl_context
+    from tillroll.replay.server import ssl_context
     from tillroll.sandbox.tls import client_ssl_context, write_certificates
 
     _, cert, key = write_certificates(tmp_path / "tls")
@@ -222,7 +222,7 @@ def test_a_recorded_transport_error_replays_as_a_reset_connection(tmp_path, key_
 
 
 def test_the_host_header_gives_host_and_port_for_host_matching():
-    from replay.app import _host_port
+    from tillroll.replay.app import _host_port
 
     assert _host_port("api.example.com:8080", 80) == ("api.example.com", 8080)
     assert _host_port("api.example.com", 443) == ("api.example.com", 443)

@@ -10,7 +10,7 @@ import time
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from replay.wire import WireResponse, wire_of
+from tillroll.replay.wire import WireResponse, wire_of
 
 CASES = [
     # (status, reason, headers, body)
@@ -163,8 +163,8 @@ def _parts(answer: bytes) -> tuple[bytes, list[bytes], bytes]:
 def test_the_replay_server_answers_the_same_whichever_way_it_writes(tmp_path):
     """Prebuilt bytes for HTTP/1.1 keep-alive requests; web.Response for HTTP/1.0 and a
     request that closes the connection: the same status, headers and body."""
-    from replay.app import make_app
-    from replay.server import ReplayServer, open_replayer
+    from tillroll.replay.app import make_app
+    from tillroll.replay.server import ReplayServer, open_replayer
     from tests.replay.cassettes import write_cassette
     from tests.samples import KEY, exchange
 

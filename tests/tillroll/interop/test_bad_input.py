@@ -157,8 +157,8 @@ def test_a_gzipped_browser_har_with_http2_headers_and_compressed_bodies_imports_
     import gzip
     import urllib.request
 
-    from replay.app import make_app
-    from replay.server import ReplayServer, open_replayer
+    from tillroll.replay.app import make_app
+    from tillroll.replay.server import ReplayServer, open_replayer
 
     h2 = entry()
     h2["request"]["httpVersion"] = "http/2.0"

@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 from mitmproxy import http, io
 
-from replay.app import make_app
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import make_app
+from tillroll.replay.server import ReplayServer, open_replayer
 from tests.canaries import leaks
 from tillroll.interop.importer import import_files
 from tillroll.capture import load_key

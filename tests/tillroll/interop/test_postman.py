@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from replay.app import make_app
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import make_app
+from tillroll.replay.server import ReplayServer, open_replayer
 from tillroll.store import open_cassette
 from .conftest import run_cli, run_import
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from moto.server import ThreadedMotoServer
 
-from replay.app import make_app
-from replay.server import ReplayServer, open_replayer
+from tillroll.replay.app import make_app
+from tillroll.replay.server import ReplayServer, open_replayer
 from tillroll.cli import main
 from tillroll.demo.pos_day import Client, run_pos_day
 from tillroll.proxy_process import free_port, recording_proxy

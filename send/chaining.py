@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .send_plan import TOKEN, Planned, digest_of, leaves, slots
+from .plan import TOKEN, Planned, digest_of, leaves, slots
 
 Path = tuple[Any, ...]
 MIN_CLEAR = 8  # characters of a clear value before it can be a binding

@@ -143,7 +143,7 @@ def test_a_cassette_of_generic_traffic_needs_no_secret(tmp_path, target):
 
 
 def test_an_interrupted_run_says_how_far_it_got(pos_day, target, monkeypatch):
-    import replay.send_cli as send_cli
+    import tillroll.send.cli as send_cli
 
     url, seen = target
     real_run = send_cli.run

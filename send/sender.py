@@ -1,8 +1,8 @@
 """Sending planned requests to a live API with aiohttp (the adapter of ``tillroll send``).
 
-Requests leave in recorded order, each at its scheduled time (:func:`replay.send_plan.schedule`),
+Requests leave in recorded order, each at its scheduled time (:func:`tillroll.send.plan.schedule`),
 at most *concurrency* at a time; a request that carries a value an earlier answer hands
-out (:mod:`replay.chaining`) waits for that answer. Each request is made concrete only
+out (:mod:`tillroll.send.chaining`) waits for that answer. Each request is made concrete only
 now, with the secrets and the live values, and forgotten once its answer is captured:
 what the caller gets is the captured record (:func:`capture_live`, the one capture
 pipeline, then a check that no secret survived it), never the raw exchange.
@@ -30,7 +30,7 @@ from tillroll.store.exchange import Exchange
 
 from .chaining import Binding, live_value
 from .secrets import Resolution, Secrets
-from .send_plan import Planned, digest_of, fill
+from .plan import Planned, digest_of, fill
 from .targets import Target, target_for
 
 

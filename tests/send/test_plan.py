@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from replay.send_plan import fill, parse_rate, plan, schedule, slots
+from tillroll.send.plan import fill, parse_rate, plan, schedule, slots
 from tests.samples import exchange, redactor
 from tillroll.capture import capture
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from replay.drift import Change, compare
+from tillroll.send.drift import Change, compare
 from tests.samples import exchange, redactor
 from tillroll.capture import capture_keyed
 

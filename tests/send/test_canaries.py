@@ -12,7 +12,7 @@ from aiohttp import web
 from click.testing import CliRunner
 
 from tests.canaries import forms
-from tests.replay.conftest import LATER
+from tests.send.conftest import LATER
 from tillroll.cli import main
 from tillroll.proxy_process import free_port
 from tillroll.sandbox import FakeClock, start_sandbox

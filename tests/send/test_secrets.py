@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replay.secrets import Secrets, SecretsError, load_secrets, resolve
+from tillroll.send.secrets import Secrets, SecretsError, load_secrets, resolve
 from tests.samples import redactor
 
 

@@ -5,7 +5,7 @@ request leaves, then the requests sent, then what came back summed up.
 sentence, before anything is sent — a wrong flag, a production URL, a missing or wrong
 key, a secret that stands for nothing, a pseudonym nothing stands for, a cassette with
 nothing to send and a target that cannot be reached. :func:`run` sends. The click
-commands (:mod:`replay.send_cli`) only parse, call these and print.
+commands (:mod:`tillroll.send.cli`) only parse, call these and print.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tillroll.store.exchange import Exchange
 
 from .chaining import Binding, find_bindings
 from .secrets import Resolution, Secrets, SecretsError, load_secrets, resolve
-from .send_plan import Planned, plan, schedule, slots
+from .plan import Planned, plan, schedule, slots
 from .sender import Outcome, SendSettings, send_all
 from .targets import Target, TargetError, parse_targets, production_vendor, target_for
 

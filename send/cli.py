@@ -11,8 +11,8 @@ from tillroll.cli import CONTEXT, user_errors
 from tillroll.store import CassetteError, check_writable, open_writer
 
 from .drift import compare
-from .send_plan import parse_rate
-from .send_run import Prepared, SendError, check_reachable, explain, prepare, run, summary
+from .plan import parse_rate
+from .run import Prepared, SendError, check_reachable, explain, prepare, run, summary
 
 
 def _options(func):

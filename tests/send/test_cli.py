@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.replay.conftest import LATER
+from tests.send.conftest import LATER
 from tillroll.cli import main
 from tillroll.sandbox import FakeClock, PlantedChange, start_sandbox
 from tillroll.store import open_cassette

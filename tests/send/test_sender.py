@@ -3,8 +3,8 @@ secrets it was given (a secret in a field the pipeline keeps in clear is replace
 
 from __future__ import annotations
 
-from replay.secrets import Secrets
-from replay.sender import capture_live
+from tillroll.send.secrets import Secrets
+from tillroll.send.sender import capture_live
 from tests.samples import exchange, redactor
 
 

@@ -34,7 +34,7 @@ from urllib.parse import quote, quote_plus
 from tillroll.capture import Redactor
 from tillroll.capture.policy import normalise
 
-from .send_plan import DROPPED, digest_of, label_of
+from .plan import DROPPED, digest_of, label_of
 
 ENV_PREFIX = "TILLROLL_SECRET_"
 MASK = "[secret]"
@@ -123,7 +123,7 @@ class Resolution:
     how: dict[str, str] = field(default_factory=dict)  # secret name -> "by digest" / "by name"
 
     def lookup(self, secrets: Secrets):
-        """``(pseudonym, field) -> clear value or None`` for :func:`replay.send_plan.fill`."""
+        """``(pseudonym, field) -> clear value or None`` for :func:`tillroll.send.plan.fill`."""
         def value(token: str, field_name: str) -> str | None:
             if token == DROPPED:
                 name = self.by_field.get(normalise(field_name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replay.targets import Target, TargetError, parse_targets, production_vendor, target_for
+from tillroll.send.targets import Target, TargetError, parse_targets, production_vendor, target_for
 
 
 def test_one_url_for_all_and_one_per_vendor():

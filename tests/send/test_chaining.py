@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from replay.chaining import distinctive, find_bindings, live_value
-from replay.send_plan import plan
+from tillroll.send.chaining import distinctive, find_bindings, live_value
+from tillroll.send.plan import plan
 from tests.samples import exchange, redactor
 from tillroll.capture import capture
 

@@ -8,7 +8,7 @@ path, query, headers and body and asks a function for the clear value of every p
 with the name of the field it stands in (a dropped value is known only by that name).
 The same walk, with a function that answers nothing, lists what a request needs
 (:func:`slots`). Values handed out by earlier answers (a session, a receipt number) are
-put back by whole value (``clear``; see :mod:`replay.chaining`).
+put back by whole value (``clear``; see :mod:`tillroll.send.chaining`).
 
 Nothing here does I/O or holds a secret longer than the call that builds a request.
 """

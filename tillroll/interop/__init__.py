@@ -1,0 +1,1 @@
+"""Traffic in and out: import (HAR, mitmproxy flows, test cassettes, collections) and export."""
