@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test bench fuzz asan clean
+.PHONY: demo test dist bench fuzz asan clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,19 @@ $(VENV)/.installed-test: pyproject.toml setup.py $(wildcard tillroll/capture/*.p
 demo: $(VENV)/.installed-run
 	$(VENV)/bin/tillroll demo
 
-# The whole suite on the compiled capture path (when built), then the capture, redaction,
+# The whole suite on the compiled capture path (when built), the wheel and sdist installed
+# outside the checkout included (tests/test_installed.py); then the capture, redaction,
 # canary and property tests once more on the pure path, the oracle.
 PURE_PATH_TESTS = tests/tillroll/capture tests/replay/test_pseudonym_matching.py tests/replay/test_matching.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
 	TILLROLL_NO_EXTENSIONS=1 $(PY) -m pytest -q -p no:nbmake -o addopts=-ra $(PURE_PATH_TESTS)
+
+# The wheel and sdist a user installs (dist/): one import name, the compiled capture path in
+# the wheel, its Cython sources in the sdist. tests/test_installed.py builds and runs them.
+dist: $(VENV)/.installed-test
+	$(PY) -m build --no-isolation --outdir dist .
 
 # The capture tests with the compiled path built under AddressSanitizer, then rebuilt normally.
 asan: $(VENV)/.installed-test
@@ -69,4 +75,4 @@ fuzz: $(VENV)/.installed-fuzz
 	done; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
