@@ -1,7 +1,10 @@
 """Vendor rules that recorded traffic can break, one SQL file each (``analysis/sql/checks``).
 
-Each file starts with ``-- rule: NAME`` and ``-- doc: WHERE THE RULE IS DOCUMENTED`` and
-selects the offending exchanges: ``exchange_id, started_at, vendor, operation, detail``.
+Each file starts with ``-- rule: NAME``, ``-- doc: WHERE THE RULE IS DOCUMENTED`` (with a
+short quote) and ``-- severity: error`` (a hard rule the vendor states) or ``warning``
+(guidance: polling cadence, recommended practice), and selects the offending exchanges:
+``exchange_id, started_at, vendor, operation, detail``. ``analysis/RULES.md`` lists every
+documented rule and the check that covers it.
 """
 
 from __future__ import annotations
@@ -14,17 +17,22 @@ import duckdb
 CHECKS = Path(__file__).with_name("sql") / "checks"
 
 
+SEVERITIES = ("error", "warning")  # most severe first
+
+
 @dataclass(frozen=True)
 class Check:
     rule: str
     doc: str
     sql: str
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
 class Finding:
     rule: str
     doc: str
+    severity: str
     exchange_id: str
     started_at: object
     vendor: str
@@ -32,19 +40,24 @@ class Finding:
     detail: str
 
 
-def load() -> list[Check]:
+def load(severity: str = "warning") -> list[Check]:
+    """Every check, or with *severity* ``error`` only the hard rules."""
     out = []
     for path in sorted(CHECKS.glob("*.sql")):
         text = path.read_text()
         head = dict(line[3:].split(":", 1) for line in text.splitlines() if line.startswith("-- ") and ":" in line
-                    and line[3:].split(":", 1)[0] in ("rule", "doc"))
-        out.append(Check(head.get("rule", path.stem).strip(), head.get("doc", "").strip(), text))
+                    and line[3:].split(":", 1)[0] in ("rule", "doc", "severity"))
+        level = head.get("severity", "error").strip()
+        if level not in SEVERITIES:
+            raise ValueError(f"{path.name}: severity must be one of {', '.join(SEVERITIES)}, not {level!r}")
+        if SEVERITIES.index(level) <= SEVERITIES.index(severity):
+            out.append(Check(head.get("rule", path.stem).strip(), head.get("doc", "").strip(), text, level))
     return out
 
 
 def run(con: duckdb.DuckDBPyConnection, checks: list[Check] | None = None) -> list[Finding]:
     findings = []
-    for check in checks or load():
+    for check in load() if checks is None else checks:
         for row in con.sql(check.sql).fetchall():
-            findings.append(Finding(check.rule, check.doc, *row))
+            findings.append(Finding(check.rule, check.doc, check.severity, *row))
     return sorted(findings, key=lambda f: (str(f.started_at), f.rule))

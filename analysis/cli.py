@@ -100,29 +100,40 @@ def diff_schema(old, new, fmt, fail_on_drift) -> None:
 @click.command(context_settings=CONTEXT)
 @cassettes_argument
 @format_option
-def check(cassettes, fmt) -> None:
-    """Check CASSETTE(s) against every documented vendor rule; exit status 1 when one is broken.
+@click.option("--severity", type=click.Choice(checks_mod.SEVERITIES), default="warning", show_default=True,
+              help="The least severe findings shown: error keeps the vendors' hard rules only; warning adds "
+                   "their guidance (polling cadence, recommended practice).")
+def check(cassettes, fmt, severity) -> None:
+    """Check CASSETTE(s) against every documented vendor rule; exit status 1 when a hard rule
+    (severity error) is broken. Guidance broken is reported as a warning, exit status 0.
 
-    Each finding names the exchange, the rule and where the vendor documents it.
+    Each finding names the exchange, the rule, its severity and where the vendor documents
+    it. analysis/RULES.md lists every rule the vendors document and the check for it.
 
     \b
     Example:
       tillroll check cassettes/pos-day
+      tillroll check cassettes/pos-day --severity error --format json
     """
     con = _connect(cassettes)
-    findings = checks_mod.run(con)
+    loaded = checks_mod.load(severity)
+    findings = checks_mod.run(con, loaded)
+    errors = sum(f.severity == "error" for f in findings)
     if fmt == "table":
         for f in findings:
-            click.echo(f"{f.rule}: {f.detail}\n  exchange {f.exchange_id} at {f.started_at} ({f.vendor} "
-                       f"{f.operation})\n  rule: {f.doc}")
-        rules = len(checks_mod.load())
-        click.echo(f"{len(findings)} finding(s) over {rules} rule(s)" if findings else f"all {rules} rules hold")
+            click.echo(f"{f.severity}: {f.rule}: {f.detail}\n  exchange {f.exchange_id} at {f.started_at} "
+                       f"({f.vendor} {f.operation})\n  rule: {f.doc}")
+        if findings:
+            click.echo(f"{len(findings)} finding(s), {errors} error(s) and {len(findings) - errors} warning(s), "
+                       f"over {len(loaded)} rule(s)")
+        else:
+            click.echo(f"all {len(loaded)} rules hold")
     else:
         import pyarrow as pa
 
         table = pa.Table.from_pylist([f.__dict__ for f in findings]) if findings else pa.table({"rule": []})
         click.echo(render(table, fmt))
-    if findings:
+    if errors:
         sys.exit(1)
 
 

@@ -5,7 +5,7 @@
 
 ``exchanges`` holds every column of the stored record (``tillroll schema``) plus ``date``
 (the partition). ``spot``, ``spoton``, ``xgl`` and ``spoonity`` expose the decoded fields
-(analysis/sql/views.sql). Exchanges still in a live writer's write-ahead segments are
+(``analysis/sql/views/``: the macros, then one file per vendor). Exchanges still in a live writer's write-ahead segments are
 not visible until rolled into Parquet (the writer closes, or ``tillroll compact``).
 """
 
@@ -98,5 +98,6 @@ def connect(cassettes: list[str | Path], database: str = ":memory:") -> duckdb.D
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     con.execute(f"CREATE OR REPLACE VIEW exchanges AS SELECT * FROM read_parquet([{listed}], "
                 "hive_partitioning = true, union_by_name = true)")
-    con.execute((SQL / "views.sql").read_text())
+    for path in sorted((SQL / "views").glob("*.sql")):  # 00_macros.sql first: the views use them
+        con.execute(path.read_text())
     return con

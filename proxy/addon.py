@@ -35,6 +35,7 @@ from tillroll.capture.flows import raw_from_flow
 from tillroll.capture import RedactionKeyError, key_id, load_key
 from tillroll.capture import PolicyError, load_policy
 from tillroll.capture import Redactor
+from tillroll.store.exchange import FAILURES
 
 log = logging.getLogger("tillroll")
 WARNING_MARK = ":warning:"
@@ -147,7 +148,7 @@ class TillrollRecorder:
             return
         ex = self.recorder.record(raw)
         if ex is not None:
-            _annotate(flow, describe(ex), ex.outcome == "failed")
+            _annotate(flow, describe(ex), ex.outcome in FAILURES)
             self._print(exchange_line(ex))
 
     def _print(self, line: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from tillroll.store.exchange import Exchange
+from tillroll.store.exchange import FAILURES, Exchange, hidden_failure
 from tillroll.capture import Redactor
 from tillroll.capture.scrub import scrub
 
@@ -25,12 +25,12 @@ MAX_MESSAGE = 120
 def exchange_line(ex: Exchange) -> str:
     status = str(ex.status) if ex.status is not None else "---"
     outcome = ex.outcome or "ok"
-    if outcome == "failed":
-        outcome = "⚠ failed"
+    if outcome in FAILURES:
+        outcome = f"⚠ {outcome}"
     if ex.outcome != "ok" and ex.outcome_message:
         message = ex.outcome_message.splitlines()[0] if ex.outcome_message.strip() else ""
         outcome += f": {_cut(message, MAX_MESSAGE)}"
-    if ex.outcome == "failed" and ex.status is not None and ex.status < 400:
+    if hidden_failure(ex.outcome, ex.status):
         outcome += f" (hidden in HTTP {ex.status})"
     duration = f"{ex.duration_ms:.0f} ms" if ex.duration_ms is not None else "- ms"
     target = (ex.path or "/") + (f"?{ex.query}" if ex.query else "")

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from tillroll.capture import DEFAULT_MAX_BODY
-from tillroll.store.exchange import Exchange
+from tillroll.store.exchange import FAILURES, Exchange, hidden_failure
 from tillroll.capture import capture_keyed
 from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
@@ -84,7 +84,7 @@ class Recorder:
         s.recorded += 1
         s.redactions += len(ex.redactions)
         s.by_operation[(ex.vendor, ex.operation)] += 1
-        if ex.outcome == "failed":
+        if ex.outcome in FAILURES:
             s.failed_outcomes += 1
         elif ex.outcome == "error":
             s.error_outcomes += 1
@@ -132,7 +132,7 @@ def describe(ex: Exchange) -> str:
     text = f"tillroll: {ex.vendor} {ex.operation or '-'} {ex.outcome}"
     if ex.outcome != "ok" and ex.outcome_message:
         text += f": {ex.outcome_message[:120]}"
-    if ex.outcome == "failed" and ex.status is not None and ex.status < 400:
+    if hidden_failure(ex.outcome, ex.status):
         text += f" (hidden in HTTP {ex.status})"
     return text
 

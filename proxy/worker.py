@@ -31,6 +31,7 @@ from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.capture import Policy
 from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
+from tillroll.store.exchange import FAILURES
 
 log = logging.getLogger("tillroll")
 Result = tuple[Hashable, str, bool, str]  # (tag, comment, failed outcome, console line)
@@ -195,7 +196,7 @@ def _child(cassette: str, key: bytes, policy: Policy, max_body: int, inbox, resu
         for tag, raw in batch:
             ex = recorder.record(raw)
             if ex is not None and tag is not None:
-                answers.append((tag, describe(ex), ex.outcome == "failed", exchange_line(ex)))
+                answers.append((tag, describe(ex), ex.outcome in FAILURES, exchange_line(ex)))
         if answers:
             try:
                 results.send(answers)

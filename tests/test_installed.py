@@ -81,7 +81,7 @@ def test_the_wheel_installs_one_import_name_and_everything_it_needs(dist):
     names = zipfile.ZipFile(dist["wheel"]).namelist()
     assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {"tillroll"}
     for needed in ("tillroll/proxy/addon.py", "tillroll/replay/pytest_plugin.py", "tillroll/send/cli.py",
-                   "tillroll/analysis/sql/views.sql", "tillroll/analysis/sql/reports/usage.sql",
+                   "tillroll/analysis/sql/views/00_macros.sql", "tillroll/analysis/sql/reports/usage.sql",
                    "tillroll/analysis/sql/checks/spot_security_id.sql", "tillroll/sandbox/app.py",
                    "tillroll/demo/pos_day.py", "tillroll/__main__.py"):
         assert needed in names, needed
@@ -117,7 +117,7 @@ def test_the_demo_check_report_and_replay_work_outside_the_checkout(venv, tmp_pa
     out = run(tillroll, "demo", "--cassette", demo, "--key-file", SAMPLE_KEY, cwd=tmp_path).stdout
     assert "requests sent through the proxy" in out and "spoonity" in out
     check = run(tillroll, "check", demo, cwd=tmp_path, check=False)
-    assert check.returncode == 1 and "finding(s) over" in check.stdout, check.stdout  # the demo plants some
+    assert check.returncode == 1 and "error(s) and" in check.stdout, check.stdout  # the demo plants some
     report = run(tillroll, "report", "errors", demo, "--format", "json", cwd=tmp_path).stdout
     assert any(row["hidden_in_2xx"] for row in json.loads(report)), report
     [recorded] = json.loads(run(tillroll, "query", "SELECT path, query, status, response_body_text FROM exchanges "

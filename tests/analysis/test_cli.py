@@ -38,7 +38,11 @@ def test_check_exits_1_on_a_broken_rule_and_names_it(clean_day, broken_day):
     assert run("check", clean_day).exit_code == 0
     result = run("check", broken_day)
     assert result.exit_code == 1
-    assert "spoton-window-longer-than-7-days" in result.output and "9 finding(s) over 9 rule(s)" in result.output
+    assert "error: spoton-window-longer-than-7-days" in result.output
+    assert "9 finding(s), 8 error(s) and 1 warning(s), over 9 rule(s)" in result.output
+    result = run("check", broken_day, "--severity", "error")  # guidance left out: the hard rules only
+    assert result.exit_code == 1 and "8 finding(s), 8 error(s) and 0 warning(s), over 8 rule(s)" in result.output
+    assert "spot-deprecated-body-or-xml" not in result.output
 
 
 def test_several_cassettes_and_globs_are_one_view(clean_day, broken_day):

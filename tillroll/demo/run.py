@@ -14,11 +14,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from tillroll.proxy_process import recording_proxy
 from tillroll.sandbox import FakeClock, start_sandbox
 from tillroll.store import MANIFEST, NotACassette, check_new_cassette, open_cassette
+from tillroll.store.exchange import FAILURES
 from tillroll.store.summary import Summary, summarize
 
 from .pos_day import Client, run_pos_day
@@ -80,6 +82,6 @@ def run_demo(cassette: Path, *, key_file: Path | None = None, start: dt.datetime
     (cassette / DEMO_MARK).write_text("written by `tillroll demo`, which replaces this cassette when run again\n")
     opened = open_cassette(cassette)
     table = opened.read_table(["vendor", "operation", "outcome", "outcome_message", "status"])
-    hidden = table.filter(pc.and_(pc.equal(table["outcome"], "failed"), pc.less(table["status"], 300)))
+    hidden = table.filter(pc.and_(pc.is_in(table["outcome"], pa.array(FAILURES)), pc.less(table["status"], 300)))
     failures = [f"{r['vendor']} {r['operation']}: {r['outcome_message']}" for r in hidden.to_pylist()]
     return DemoResult(summarize(opened), len(calls), proxy.summary, failures)

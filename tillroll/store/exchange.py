@@ -27,7 +27,15 @@ import pyarrow as pa
 SCHEMA_VERSION = 1
 SCHEMA_VERSION_KEY = b"tillroll.schema_version"
 
-OUTCOMES = ("ok", "failed", "error")
+OUTCOMES = ("ok", "partial", "failed", "error")
+#: Outcomes where the vendor said no (all of it, or part: an XGL redemption with a declined
+#: reward inside an authorised answer), even in an HTTP 200.
+FAILURES = ("failed", "partial")
+
+
+def hidden_failure(outcome: str | None, status: int | None) -> bool:
+    """Whether the vendor said no inside a successful HTTP answer (the failures that hide)."""
+    return outcome in FAILURES and status is not None and status < 400
 
 Header = tuple[str, str]
 Redaction = tuple[str, str]  # (where, rule) — never the value
@@ -88,7 +96,7 @@ _COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("response_body_bytes", pa.large_binary(), True, "decoded body when not UTF-8"),
     ("response_body_size", pa.int64(), True, "body size on the wire, bytes"),
     ("response_truncated", pa.bool_(), False, "body stored only up to the size limit"),
-    ("outcome", pa.string(), False, "ok, failed (vendor said no, even in a 200) or error"),
+    ("outcome", pa.string(), False, "ok, partial (part of it declined, e.g. an XGL reward inside an authorised answer), failed (vendor said no, even in a 200) or error"),
     ("outcome_message", pa.string(), True, "the vendor's error message, if any"),
     ("error", pa.string(), True, "transport error when there is no response"),
     # replay and audit

@@ -1,5 +1,6 @@
 -- rule: spoonity-receipt-processed-twice
 -- doc: Spoonity Order API: receipt_number identifies a sale; a sale is processed once
+-- severity: error
 SELECT exchange_id, started_at, 'spoonity' AS vendor, operation,
        printf('receipt_number %s was already sent at %s', receipt_number, first_sent) AS detail
 FROM (

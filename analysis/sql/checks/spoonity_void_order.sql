@@ -1,5 +1,6 @@
 -- rule: spoonity-void-not-most-recent
 -- doc: Spoonity Order API: orders can only be voided from the most recent sale backwards
+-- severity: error
 WITH orders AS (
     SELECT started_at, reference_number FROM spoonity
     WHERE operation IN ('order.process', 'gift-card') AND outcome = 'ok' AND reference_number IS NOT NULL

@@ -1,5 +1,6 @@
 -- rule: spot-securityid-outside-gettoken
 -- doc: XplorSPOT API: the SecurityID is sent only to obtain a session (GetToken) or with CloseInvoice
+-- severity: error
 SELECT exchange_id, started_at, 'spot' AS vendor, request_type AS operation,
        printf('%s sent the SecurityID', request_type) AS detail
 FROM spot

@@ -1,5 +1,6 @@
 -- rule: spot-session-used-after-expiry
 -- doc: XplorSPOT API: a session expires after 20 minutes without requests; get a new one
+-- severity: error
 WITH uses AS (
     SELECT exchange_id, started_at, request_type, session,
            lag(started_at) OVER (PARTITION BY session ORDER BY started_at) AS previous_use

@@ -1,5 +1,6 @@
 -- rule: xgl-void-without-submit
 -- doc: Xenial loyalty gateway: voidOrder reverses an order submitted earlier with submitOrder
+-- severity: error
 SELECT v.exchange_id, v.started_at, 'xgl' AS vendor, 'voidOrder' AS operation,
        printf('voidOrder of order %s, never submitted before', v.order_id) AS detail
 FROM xgl v

@@ -1,7 +1,8 @@
 -- errors: HTTP errors and failures the vendor reported inside a 2xx (SPOT "Failed": true,
--- Spoonity "success": false, XGL response codes), by operation and message.
+-- Spoonity "success": false, XGL response codes, and partial declines: an XGL reward or
+-- balance declined inside an authorised answer), by operation and message.
 SELECT vendor, operation, outcome, status,
-       outcome = 'failed' AND status < 400 AS hidden_in_2xx,
+       outcome IN ('failed', 'partial') AND status < 400 AS hidden_in_2xx,
        coalesce(outcome_message, error, '') AS message,
        count(*) AS exchanges,
        min(started_at) AS first_seen,
