@@ -42,7 +42,7 @@ def spoton(t: dt.datetime, start: dt.datetime, end: dt.datetime, resource: str =
 
 def spot(t: dt.datetime, request_type: str, *, session: str | None = SESSION, security: bool = False,
          parameters: dict | None = None, legacy: bool = False, response: dict | None = None):
-    body = {"RequestType": request_type, "AccountKey": "ABCD1234"}
+    body = {"RequestType": request_type, "AccountKey": "ABCD1234", "UserAgent": "POS 4.2 (scripted)"}
     if session:
         body["SessionID"] = session
     if security:
@@ -61,7 +61,9 @@ def spoonity(t: dt.datetime, operation: str, receipt: str, reference: str, *, ok
         return t, exchange("DELETE", "api.spoonity.com", "/order", query="api_key=spoonity-key-0123456789",
                            body=json.dumps({"receipt": reference}).encode(),
                            response=json.dumps({"voided": ok}).encode())
-    body = {"card_number": "ann@example.com", "receipt_number": receipt, "subtotal": 10, "total": 10}
+    body = {"card_number": "ann@example.com", "till": 1, "receipt_number": receipt, "subtotal": 10, "taxes": [],
+            "total": 10, "payment_method": "CASH", "date": 1762074000, "cashier": {"id": "c-1", "name": "Ann"},
+            "line_items": [], "discounts": []}
     return t, exchange("POST", "api.spoonity.com", "/order", query="api_key=spoonity-key-0123456789",
                        body=json.dumps(body).encode(),
                        response=json.dumps({"success": ok, "reference_number": reference}).encode())

@@ -1,7 +1,7 @@
 -- rule: spoton-window-start-not-before-end
--- doc: SpotOn POS export: start is inclusive, end exclusive: the start must come before the end
+-- doc: SpotOn POS Export, Cash Deposits and Paid In/Outs: "updatedAtStart is inclusive and updatedAtEnd is exclusive." / "createdAtStart is inclusive and createdAtEnd is exclusive." (a start after the end is no range; start = end is an empty one, see spoton-window-empty)
 -- severity: error
 SELECT exchange_id, started_at, 'spoton' AS vendor, operation,
-       printf('%sStart %s is not before %sEnd %s', window_field, window_start, window_field, window_end) AS detail
+       printf('%sStart %s is after %sEnd %s', window_field, window_start_text, window_field, window_end_text) AS detail
 FROM spoton
-WHERE window_start >= window_end
+WHERE action = 'list' AND window_start > window_end

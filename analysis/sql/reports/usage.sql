@@ -6,7 +6,7 @@
 SELECT CAST(started_at AS DATE) AS day, vendor, operation,
        count(*) AS calls,
        count(*) FILTER (WHERE outcome = 'ok') AS ok,
-       count(*) FILTER (WHERE outcome = 'failed') AS failed,
+       count(*) FILTER (WHERE outcome IN ('failed', 'partial')) AS failed,  -- partial: part declined
        count(*) FILTER (WHERE outcome = 'error') AS errors,
        count(DISTINCT CASE vendor
                           WHEN 'spoton' THEN jget(params_json, '$.locationId')

@@ -2,7 +2,10 @@
 
 The ``api_key`` query parameter is a secret. ``card_number`` identifies the customer and
 may be an email, a phone number or a card number: all are redacted (cards keep their
-last four digits). The outcome is ``success`` and ``error``; a void answers ``voided``.
+last four digits). The outcome is ``success`` (a boolean, or the string ``"false"``) and
+``error``; a void answers ``voided``. ``error.reference_id`` is kept in the outcome
+message: it is what identifies the failure to Spoonity. ``DELETE onscreen_close``, which
+the docs say "often" follows an order "to close the session", is ``session.close``.
 The documented calls use ``curl -G -d '{json}'``, which sends the JSON in the query
 string: such a query is decoded as the JSON body it was meant to be.
 """
@@ -18,7 +21,6 @@ from .base import (
     RequestView,
     VendorView,
     http_outcome,
-    message_of,
     rules,
 )
 
@@ -56,6 +58,8 @@ class Spoonity(Profile):
             operation = "gift-card"
         elif path.endswith("/order"):
             operation = "order.process"
+        elif path.endswith("/onscreen_close"):
+            operation = "session.close"
         else:
             operation = f"{req.method} {path.rsplit('/', 1)[-1] or '/'}"
         params = body if body is not None else {k: v for k, v in req.query if k != "api_key"} or None
@@ -68,13 +72,22 @@ class Spoonity(Profile):
         if not isinstance(body, dict):
             return "ok", None
         if "voided" in body and not _truthy(body["voided"]):
-            return "failed", message_of(body.get("error")) or "order was not voided"
+            return "failed", _error_message(body, "order was not voided")
         if "success" in body and not _truthy(body["success"]):
-            err = body.get("error") if isinstance(body.get("error"), dict) else {}
-            errors = err.get("errors") or []
-            message = "; ".join(str(e) for e in errors) if errors else str(err.get("code") or "success: false")
-            return "failed", message
+            return "failed", _error_message(body, "success: false")
         return "ok", None
+
+
+def _error_message(body: dict, default: str) -> str:
+    """``error.errors`` joined, else ``error.code``, else *default*; with ``error.reference_id``
+    when Spoonity gave one (support asks for it)."""
+    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    errors = err.get("errors") if isinstance(err.get("errors"), list) else []
+    message = "; ".join(str(e) for e in errors) if errors else str(err.get("code") or default)
+    reference = err.get("reference_id")
+    if reference not in (None, ""):
+        message += f" (reference_id {reference})"
+    return message[:500]
 
 
 def _body(req: RequestView) -> Any:

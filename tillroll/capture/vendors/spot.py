@@ -6,6 +6,11 @@ request names its operation in ``RequestType``; parameters come as a ``Parameter
 ``Params``) object or, the legacy way, as Base64 JSON in ``Body``. ``AccountKey`` is an
 identifier; ``SecurityID``, ``SessionID`` and ``Password`` are secrets wherever they
 appear. A 200 can still be a failure: ``"Failed": true`` with a ``Message``.
+
+The outcome message is what the vendor said: ``Message``, then ``MessageDetails`` (the
+"advanced message details" of server-side errors) in parentheses. A failing status with no
+``Message`` gets the documented meaning of that status ("Common Response Object"), so a 401
+reads "a function that requires a logged in customer" rather than a bare number.
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ APIS = {"f": "Franchise", "q": "CustomerConnect", "g": "CustomerConnect GET", "r
         "k": "Kiosk"}
 ENVELOPE = {"RequestType", "AccountKey", "SecurityID", "SessionID", "UserAgent", "Parameters", "Params", "Body"}
 _ENDPOINT = re.compile(r"(?:^|/)(?P<ep>[fqgrk])/?$")
+#: "Common Response Object": what each documented status means.
+STATUS_MEANINGS = {
+    400: "Bad Request - Invalid request or request body",
+    401: "Unauthorized - Attempting to use a function that requires a logged in customer (Login first)",
+    500: "Internal Server Error - Unexpected error",
+}
 _XML_TYPE = re.compile(r"<RequestType>\s*([^<\s]+)\s*</RequestType>")
 
 
@@ -74,10 +85,31 @@ class Spot(Profile):
         return view
 
     def outcome(self, status: int | None, body: Any, error: str | None) -> tuple[str, str | None]:
+        said = vendor_message(body)
         if isinstance(body, dict) and body.get("Failed") is True:
-            message = _str(body.get("Message")) or "Failed"
-            return ("error" if status is not None and status >= 400 else "failed"), message
-        return http_outcome(status, body, error) if status is None or status >= 400 else ("ok", None)
+            failed = "error" if status is not None and status >= 400 else "failed"
+            return failed, said or _status_meaning(status) or "Failed"
+        if status is None:
+            return http_outcome(status, body, error)
+        if status >= 400:
+            return "error", said or _status_meaning(status) or http_outcome(status, body, error)[1]
+        return "ok", None
+
+
+def _status_meaning(status: int | None) -> str | None:
+    return f"HTTP {status}: {STATUS_MEANINGS[status]}" if status in STATUS_MEANINGS else None
+
+
+def vendor_message(body: Any) -> str | None:
+    """``Message`` and ``MessageDetails`` of a common response object, as one sentence (at
+    most 500 characters: details can be a server's stack trace)."""
+    if not isinstance(body, dict):
+        return None
+    message = _str(body.get("Message"))
+    details = _str(body.get("MessageDetails"))
+    if message and details and details.strip() != message.strip():
+        return f"{message} ({details})"[:500]
+    return (message or details or "")[:500] or None
 
 
 def _str(value: Any) -> str | None:

@@ -3,7 +3,14 @@
 
 The operation is ``<resource>.list`` or ``<resource>.get`` from the path; ``locationId``
 and the window parameters (``updatedAtStart/End``, ``createdAtStart/End``) are kept as
-queryable parameters; ``x-api-key`` is a secret. Errors are plain HTTP 400s.
+queryable parameters, verbatim, so their documented format (RFC 3339 without milliseconds)
+can be checked; ``x-api-key`` is a secret and ``employeeName`` PII. Which window field a
+resource is polled by, and the paid in/outs' ``voided``/``deleted`` flags in responses, are
+read by the ``spoton`` analysis view (analysis/sql/views/spoton.sql), not here.
+
+The documents describe only the ``200 OK`` payloads: they give no error status or error
+body. So the outcome is the generic HTTP one: no response or a status of 400 or more is an
+``error``, with the body's message when it has an obvious one (``{"message": ...}``).
 """
 
 from __future__ import annotations

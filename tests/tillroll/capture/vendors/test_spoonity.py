@@ -69,3 +69,24 @@ def test_curl_dash_g_json_in_the_query_is_decoded_and_redacted():
     assert (ex.operation, ex.params_encoding) == ("gift-card", "query-json")
     assert json.loads(ex.params_json)["amount"] == 10.0
     assert "brandin" not in stored_text(ex) and API_KEY not in stored_text(ex)
+
+
+def test_onscreen_close_is_the_session_close_operation():
+    raw = exchange("DELETE", HOST, "/onscreen_close", query=f"api_key={API_KEY}", body=None,
+                   response=b'{"success": true}')
+    ex = capture(raw, redactor())
+    assert (ex.vendor, ex.operation, ex.outcome) == ("spoonity", "session.close", "ok")
+    assert API_KEY not in stored_text(ex)
+
+
+def test_the_error_reference_id_is_kept_in_the_outcome_message():
+    response = json.dumps({"success": False, "error": {"errors": ["Insufficient funds"], "code": 402,
+                                                       "reference_id": "a1b2-c3"}}).encode()
+    ex = spoonity(*CASES[1][:3], response=response)
+    assert (ex.outcome, ex.outcome_message) == ("failed", "Insufficient funds (reference_id a1b2-c3)")
+
+
+def test_without_errors_the_code_and_reference_id_explain_the_failure():
+    response = json.dumps({"voided": "false", "error": {"errors": [], "code": 409, "reference_id": 77}}).encode()
+    ex = spoonity(*CASES[3][:3], response=response)
+    assert (ex.outcome, ex.outcome_message) == ("failed", "409 (reference_id 77)")

@@ -118,3 +118,44 @@ def test_deprecated_xml_requests_are_recognised_and_redacted():
     ex = capture(raw, redactor())
     assert (ex.vendor, ex.operation, ex.params_encoding) == ("spot", "GetToken", "xml")
     assert ENV["SecurityID"] not in stored_text(ex) and "<AccountKey>ABCD1234</AccountKey>" in ex.request_body_text
+
+
+def test_message_details_of_a_server_error_follow_the_message():
+    response = {"Failed": True, "Message": "Unable to load account.",
+                "MessageDetails": "No account has the AccountKey 'NOSUCHACCOUNT'.", "ReturnObject": None}
+    ex = capture(spot_request({"RequestType": "GetToken", "AccountKey": "NOSUCHACCOUNT"}, response=response,
+                              status=500), redactor())
+    assert (ex.outcome, ex.outcome_message) == \
+        ("error", "Unable to load account. (No account has the AccountKey 'NOSUCHACCOUNT'.)")
+
+
+def test_a_401_without_a_message_says_what_the_docs_say_it_means():
+    raw = exchange("POST", HOST, "/q", body=json.dumps({"RequestType": "GetCustomer", "AccountKey": "A"}).encode(),
+                   response=b"", status=401)
+    ex = capture(raw, redactor())
+    assert ex.outcome == "error"
+    assert ex.outcome_message == ("HTTP 401: Unauthorized - Attempting to use a function that requires a logged in "
+                                  "customer (Login first)")
+
+
+def test_a_401_with_the_vendors_message_keeps_the_vendors_words():
+    response = {"Failed": True, "Message": "GetCustomer requires a logged-in customer.", "MessageDetails": None}
+    ex = capture(spot_request({"RequestType": "GetCustomer", "AccountKey": "A"}, response=response, status=401),
+                 redactor())
+    assert (ex.outcome, ex.outcome_message) == ("error", "GetCustomer requires a logged-in customer.")
+
+
+def test_a_secret_quoted_in_message_details_is_not_stored():
+    response = {"Failed": True, "Message": "Unexpected error",
+                "MessageDetails": f"SessionID {ENV['SessionID']} could not be read", "ReturnObject": None}
+    ex = capture(spot_request({"RequestType": "GetCustomer", "AccountKey": "A", "SessionID": ENV["SessionID"]},
+                              response=response, status=500), redactor())
+    assert ex.outcome_message.startswith("Unexpected error (SessionID ")
+    assert ENV["SessionID"] not in stored_text(ex)
+
+
+def test_a_long_stack_trace_in_message_details_is_cut_to_500_characters():
+    response = {"Failed": True, "Message": "Unexpected error", "MessageDetails": "   at Spot.Api." * 200}
+    ex = capture(spot_request({"RequestType": "GetCustomer", "AccountKey": "A"}, response=response, status=500),
+                 redactor())
+    assert ex.outcome_message.startswith("Unexpected error (   at Spot.Api.") and len(ex.outcome_message) == 500

@@ -68,3 +68,23 @@ def test_recognised_behind_a_reverse_proxy_prefix():
     ex = capture(raw, redactor())
     assert (ex.vendor, ex.operation) == ("spoton", "paid-in-outs.get")
     assert ex.path_template == "/spoton/posexport/v1/locations/{locationId}/paid-in-outs/{paidInOutId}"
+
+
+def test_window_values_are_kept_verbatim_even_when_malformed():
+    # the checks judge the documented format (RFC 3339 w/o milliseconds) on the text as sent
+    raw = exchange("GET", HOST, "/posexport/v1/locations/L1/paid-in-outs",
+                   query="createdAtStart=2020-02-28T00:00:00.000Z&createdAtEnd=yesterday",
+                   headers=[("x-api-key", KEY)], response=b"[]")
+    params = json.loads(capture(raw, redactor()).params_json)
+    assert params == {"locationId": "L1", "createdAtStart": "2020-02-28T00:00:00.000Z", "createdAtEnd": "yesterday"}
+
+
+def test_paid_in_out_void_and_delete_flags_are_stored_as_sent():
+    # the spoton view counts them (voided_items, deleted_items) for the 3-day re-pull rule
+    body = json.dumps([{"id": "a1", "locationId": "L1", "deleted": False, "voided": True, "amount": "5.2",
+                        "employeeId": "e1", "employeeName": "Sandy Smith", "createdAt": "2020-01-31T11:15:42Z",
+                        "kind": "OUT", "reason": "Supplies", "notes": "lemons"}]).encode()
+    raw = exchange("GET", HOST, "/posexport/v1/locations/L1/paid-in-outs", headers=[("x-api-key", KEY)],
+                   response=body)
+    [row] = json.loads(capture(raw, redactor()).response_body_text)
+    assert (row["voided"], row["deleted"], row["kind"]) == (True, False, "OUT")
