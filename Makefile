@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test dist bench fuzz asan clean
+.PHONY: demo test dist screenshot bench fuzz asan clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed-run: pyproject.toml setup.py $(wildcard tillroll/capture/*.py
 
 $(VENV)/.installed-test: pyproject.toml setup.py $(wildcard tillroll/capture/*.pyx tillroll/capture/*.pxd) | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "tillroll: the browser tests need Debian's chromium (apt-get install chromium); skipped without it"; fi; }
 	@$(PY) -c "from tillroll.capture import native; print('tillroll:', native.describe())"
 	touch $@ $(VENV)/.installed-run
 
@@ -37,6 +41,10 @@ test: $(VENV)/.installed-test
 # the wheel, its Cython sources in the sdist. tests/test_installed.py builds and runs them.
 dist: $(VENV)/.installed-test
 	$(PY) -m build --no-isolation --outdir dist .
+
+# The README's picture of `tillroll html` (docs/page.png), taken as the browser tests take theirs.
+screenshot: $(VENV)/.installed-test
+	$(PY) docs/screenshot.py
 
 # The capture tests with the compiled path built under AddressSanitizer, then rebuilt normally.
 asan: $(VENV)/.installed-test

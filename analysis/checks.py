@@ -55,6 +55,21 @@ def load(severity: str = "warning") -> list[Check]:
     return out
 
 
+def tally(con: duckdb.DuckDBPyConnection, checks: list[Check] | None = None, *,
+          listed: int = 200) -> tuple[dict[str, int], list[Finding]]:
+    """Every rule's number of findings, and the first *listed* findings in time order: for a
+    page of a big cassette, where a million findings would not be read one by one."""
+    counted: dict[str, int] = {}
+    findings: list[Finding] = []
+    for check in load() if checks is None else checks:
+        sql = check.sql.strip().rstrip(";")
+        rows = con.sql(f"SELECT *, count(*) OVER () FROM ({sql}) ORDER BY 2 LIMIT {int(listed)}").fetchall()  # 2: started_at
+        if rows:
+            counted[check.rule] = rows[0][-1]
+            findings += [Finding(check.rule, check.doc, check.severity, *row[:-1]) for row in rows]
+    return counted, sorted(findings, key=lambda f: (str(f.started_at), f.rule))[:listed]
+
+
 def run(con: duckdb.DuckDBPyConnection, checks: list[Check] | None = None) -> list[Finding]:
     findings = []
     for check in load() if checks is None else checks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import duckdb
@@ -10,6 +11,8 @@ import duckdb
 from tillroll.cli import CONTEXT
 
 from . import checks as checks_mod
+from . import page as page_mod
+from . import page_html
 from . import reports as reports_mod
 from . import schema as schema_mod
 from .output import FORMATS, render
@@ -135,6 +138,36 @@ def check(cassettes, fmt, severity) -> None:
         click.echo(render(table, fmt))
     if errors:
         sys.exit(1)
+
+
+@click.command(context_settings=CONTEXT)
+@cassettes_argument
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (replaced when it exists).")
+@click.option("--per-operation", type=click.IntRange(min=0), default=page_mod.PER_OPERATION, show_default=True,
+              help="Exchanges that ended ok carried in full per operation.")
+@click.option("--failures-in-full", type=click.IntRange(min=0), default=page_mod.FAILURES_IN_FULL,
+              show_default=True, help="Failures carried in full per operation; every other failure is listed "
+                                      "by its request line, status and message.")
+def html(cassettes, output, per_operation, failures_in_full) -> None:
+    """Write one self-contained HTML page of CASSETTE(s): the day at a glance, operations,
+    a timeline, sessions, SpotOn polling coverage, the findings of check, and every
+    exchange decoded. It opens from a file, offline: nothing on it asks the network.
+
+    \b
+    Example:
+      tillroll html cassettes/pos-day -o pos-day.html
+      tillroll html "cassettes/store-*" -o stores.html --per-operation 50
+    """
+    con = _connect(cassettes)
+    page = page_mod.gather(con, list(cassettes), per_operation=per_operation, failures_in_full=failures_in_full)
+    text = page_html.render(page)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    click.echo(f"wrote {output} ({len(text.encode()):,} bytes): {page.exchanges:,} exchange(s), "
+               f"{len(page.details):,} listed, {page.in_full:,} in full, "
+               f"{sum(page.findings_by_rule.values()):,} finding(s)", err=True)
 
 
 @click.command(context_settings=CONTEXT)

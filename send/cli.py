@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from tillroll.cli import CONTEXT, user_errors
 from tillroll.store import CassetteError, check_writable, open_writer
 
+from . import drift_html
 from .drift import compare
 from .plan import parse_rate
 from .run import Prepared, SendError, check_reachable, explain, prepare, run, summary
@@ -135,9 +137,11 @@ def send(cassette, to, secrets_file, key_file, rate, concurrency, timeout, allow
 @click.command(context_settings=CONTEXT)
 @_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the report as one self-contained HTML page (a CI artifact).")
 @user_errors
 def verify(cassette, to, secrets_file, key_file, rate, concurrency, timeout, allow_pseudonyms, yes_production,
-           show_explain, dry_run, record_to, fmt) -> None:
+           show_explain, dry_run, record_to, fmt, html_file) -> None:
     """Send CASSETTE's requests and compare each live answer with the recorded one.
 
     Status, vendor outcome (a failure inside a 200 counts), JSON structure (fields added,
@@ -149,6 +153,7 @@ def verify(cassette, to, secrets_file, key_file, rate, concurrency, timeout, all
     Example:
       tillroll verify cassettes/pos-day --to https://sandbox.example.com --secrets s.toml --key-file key
       tillroll verify cassettes/pos-day --to http://127.0.0.1:8700 --rate max --format json
+      tillroll verify cassettes/pos-day --to http://127.0.0.1:8700 --rate max --html drift.html
     """
     if record_to:  # first: a folder tillroll did not create is never written to
         check_writable(record_to)
@@ -164,6 +169,11 @@ def verify(cassette, to, secrets_file, key_file, rate, concurrency, timeout, all
     else:
         for line in report_lines(report):
             click.echo(mask(line))
+    if html_file:
+        tmp = html_file.with_name(f".{html_file.name}.tmp")
+        tmp.write_text(mask(drift_html.render(report, cassette, list(to))), encoding="utf-8")
+        tmp.replace(html_file)
+        click.echo(f"tillroll verify: wrote {html_file}", err=True)
     if report.drift:
         sys.exit(1)
 

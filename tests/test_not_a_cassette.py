@@ -40,6 +40,7 @@ READERS = {
     "export": ["export", "C", "OUT", "--format", "har"],
     "send": ["send", "C", "--to", CLOSED, "--dry-run", "--key-file", str(KEY)],
     "verify": ["verify", "C", "--to", CLOSED, "--dry-run", "--key-file", str(KEY)],
+    "html": ["html", "C", "-o", "OUT"],
 }
 # Every command that creates (or appends to) a cassette at C.
 WRITERS = {

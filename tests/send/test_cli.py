@@ -77,11 +77,11 @@ def test_verify_against_the_same_sandbox_finds_no_drift(pos_day):
     assert "ReturnObject.CustomerSince: a date/time" in result.stdout
 
 
-def test_verify_names_each_planted_change_and_nothing_else(pos_day):
+def test_verify_names_each_planted_change_and_nothing_else(pos_day, tmp_path):
     runs = {}
     for fmt in ("text", "json"):  # a fresh sandbox each: a POS day changes the state it runs against
         with start_sandbox(clock=FakeClock(LATER), credentials=pos_day.rotated, changes=PLANTED) as url:
-            runs[fmt] = invoke("verify", pos_day, url, "--format", fmt)
+            runs[fmt] = invoke("verify", pos_day, url, "--format", fmt, "--html", str(tmp_path / f"{fmt}.html"))
     text, as_json = runs["text"], runs["json"]
     assert text.exit_code == 1 and as_json.exit_code == 1
     drift = text.stdout.split("noise, left out")[0].splitlines()
@@ -97,6 +97,13 @@ def test_verify_names_each_planted_change_and_nothing_else(pos_day):
     assert {(d["operation"], c["field"], c["change"]) for d in report["drift"] for c in d["changes"]} == {
         ("GetCustomer", "ReturnObject.FirstName", "renamed"), ("LockerEvent", "(outcome)", "outcome"),
         ("submitOrder", "host_txn_id", "type changed")}
+    page = (tmp_path / "text.html").read_text(encoding="utf-8")  # the same report, as a page for CI
+    assert "⚠ 3 of 35 answer(s) drifted in 3 operation(s)" in page
+    for operation, field in (("GetCustomer", "ReturnObject.FirstName"), ("LockerEvent", "(outcome)"),
+                             ("submitOrder", "host_txn_id")):
+        assert f"{operation}: 1 of 1 answer(s) drifted" in page and f"<td>{field}</td>" in page
+    assert "default-src 'none'" in page and "<script src" not in page
+    assert not [v for v in pos_day.rotated.values() if v in page]  # the secrets given to verify stay out
 
 
 def test_dry_run_explains_and_sends_nothing(pos_day):
