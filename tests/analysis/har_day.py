@@ -84,6 +84,26 @@ def import_day(cassette: Path, entries: list[dict]) -> Path:
     return cassette
 
 
+def canary_day(cassette: Path) -> tuple[Path, dict[str, str]]:
+    """Three calls carrying fresh canary secrets and PII (a SPOT SecurityID and SessionID, an
+    email, a Spoonity api_key and card number), imported: the cassette and the canaries."""
+    from tests.canaries import card_number, email, token
+
+    canaries = {"session": token("sess-"), "security": token("SEC-"), "card": card_number(), "email": email(),
+                "api_key": token("spoonity-")}
+    day = [call(at(0), "POST", "https://api.mydrycleaner.com/q",
+                json_body={"RequestType": "GetToken", "AccountKey": "ABCD1234", "SecurityID": canaries["security"]},
+                response={"Failed": False, "ReturnObject": {"SessionID": canaries["session"]}}),
+           call(at(1), "POST", "https://api.mydrycleaner.com/q",
+                json_body={"RequestType": "GetCustomer", "AccountKey": "ABCD1234", "SessionID": canaries["session"],
+                           "Parameters": {"EmailAddress": canaries["email"]}},
+                response={"Failed": True, "Message": f"no customer {canaries['email']}"}),
+           call(at(2), "POST", f"https://api.spoonity.com/order?api_key={canaries['api_key']}",
+                json_body={"receipt_number": "R-1", "card_number": canaries["card"], "total": 5.0},
+                response={"success": True, "reference_number": "1001"})]
+    return import_day(cassette, day), canaries
+
+
 def exchange_at(cassette: Path, t: dt.datetime) -> str:
     """The id of the one exchange of *cassette* that started at *t*."""
     files = f"{cassette}/date=*/*.parquet"

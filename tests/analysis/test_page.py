@@ -10,8 +10,8 @@ import re
 
 from click.testing import CliRunner
 
-from tests.analysis.har_day import at, call, import_day
-from tests.canaries import card_number, email, leaks, token
+from tests.analysis.har_day import canary_day
+from tests.canaries import leaks
 from tillroll.analysis import page as page_mod
 from tillroll.analysis.views import connect
 from tillroll.cli import main
@@ -65,19 +65,7 @@ def test_a_big_cassette_keeps_every_failure_and_says_what_it_left_out(broken_day
 
 
 def test_the_page_holds_only_what_the_cassette_holds_redacted(tmp_path):
-    canaries = {"session": token("sess-"), "security": token("SEC-"), "card": card_number(), "email": email(),
-                "api_key": token("spoonity-")}
-    day = [call(at(0), "POST", "https://api.mydrycleaner.com/q",
-                json_body={"RequestType": "GetToken", "AccountKey": "ABCD1234", "SecurityID": canaries["security"]},
-                response={"Failed": False, "ReturnObject": {"SessionID": canaries["session"]}}),
-           call(at(1), "POST", "https://api.mydrycleaner.com/q",
-                json_body={"RequestType": "GetCustomer", "AccountKey": "ABCD1234", "SessionID": canaries["session"],
-                           "Parameters": {"EmailAddress": canaries["email"]}},
-                response={"Failed": True, "Message": f"no customer {canaries['email']}"}),
-           call(at(2), "POST", f"https://api.spoonity.com/order?api_key={canaries['api_key']}",
-                json_body={"receipt_number": "R-1", "card_number": canaries["card"], "total": 5.0},
-                response={"success": True, "reference_number": "1001"})]
-    cassette = import_day(tmp_path / "c", day)
+    cassette, canaries = canary_day(tmp_path / "c")
     text = write_page(cassette, tmp_path / "day.html")
     everything = text.encode() + json.dumps(data_of(text)).encode()
     assert leaks(everything, canaries) == []
