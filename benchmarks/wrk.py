@@ -174,7 +174,10 @@ def bare_main(table_path: str, port: int, wire: bool = False) -> None:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", answer)
     # the replay server's runner options (replay/app.py SERVER_OPTIONS): no access log
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, auto_decompress=False)
+    from tillroll import event_loop  # the replay server's loop (uvloop unless TILLROLL_NO_UVLOOP=1): same loop, fair ratio
+
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, auto_decompress=False,
+                loop=event_loop.new_event_loop())
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from aiohttp import web
 
+from tillroll import event_loop
 from tillroll.cli import CONTEXT, user_errors
 from tillroll.capture import RedactionKeyError
 
@@ -97,7 +98,7 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
                                    "or serve it with --on-miss record --upstream URL")
     scheme = "https" if context else "http"
     click.echo(f"tillroll replay: {len(opened.replayer.recordings)} recording(s) from {cassette}; "
-               f"serving on {scheme}://{host}:{port} (Ctrl-C stops)", err=True)
+               f"serving on {scheme}://{host}:{port} on {event_loop.loop_name()} (Ctrl-C stops)", err=True)
     # What is loaded (a million recordings' index) lives as long as the process: out of the
     # cyclic GC's full collections, which otherwise scanned it all every few seconds under load.
     gc.freeze()
@@ -105,5 +106,6 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
         async def print_report(_app):
             click.echo(opened.replayer.report(), err=True)
         app.on_shutdown.append(print_report)
-    web.run_app(app, host=host, port=port, ssl_context=context, print=None, **SERVER_OPTIONS)
+    web.run_app(app, host=host, port=port, ssl_context=context, print=None, loop=event_loop.new_event_loop(),
+                **SERVER_OPTIONS)
     sys.stderr.flush()

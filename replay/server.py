@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from tillroll import event_loop
 from tillroll.capture import RedactionKeyError, key_id, load_key
 from tillroll.capture import Policy, DEFAULT_POLICY
 from tillroll.capture import Redactor
@@ -73,7 +74,7 @@ class ReplayServer:
     def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0,
                  ssl_context: ssl.SSLContext | None = None):
         self.app, self.host, self.port, self.ssl_context = app, host, port, ssl_context
-        self._loop = asyncio.new_event_loop()
+        self._loop = event_loop.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tillroll-replay", daemon=True)
         self._runner: web.AppRunner | None = None
 

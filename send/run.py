@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tillroll import event_loop
 from tillroll.capture import RedactionKeyError, Redactor, key_id, load_key
 from tillroll.store import CassetteError, open_cassette
 from tillroll.store.exchange import Exchange
@@ -106,7 +107,7 @@ def check_reachable(prepared: Prepared, timeout: float = 5.0) -> None:
     a TLS handshake): better one clear line than a day of failed requests."""
     used = {target_for(prepared.settings.targets, p.exchange.vendor) for p in prepared.plans}
     for target in sorted(used, key=lambda t: t.base):
-        problem = asyncio.run(_connect(target, prepared.settings.ssl_context, timeout))
+        problem = event_loop.run(_connect(target, prepared.settings.ssl_context, timeout))
         if problem:
             raise SendError(prepared.secrets.mask(f"cannot reach {target.base} ({problem}): nothing was sent"))
 
@@ -139,7 +140,7 @@ def run(prepared: Prepared, on_answer: Callable[[Outcome], None]) -> tuple[list[
         outcomes[outcome.planned.index] = outcome
         on_answer(outcome)
 
-    seconds = asyncio.run(send_all(prepared.plans, prepared.settings, prepared.secrets, prepared.resolution,
+    seconds = event_loop.run(send_all(prepared.plans, prepared.settings, prepared.secrets, prepared.resolution,
                                    prepared.bindings, prepared.redactor, answered))
     return [outcomes[i] for i in sorted(outcomes)], seconds
 

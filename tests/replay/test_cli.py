@@ -83,3 +83,4 @@ def test_the_server_process_serves_and_reports_unused_recordings_and_misses_at_e
         _, err = proc.communicate(timeout=30)
     assert "2 request(s) served, 1 missed, 1 of 2 recording(s) never used" in err
     assert "GET /v1/unused" in err and "GET /v1/other" in err
+    assert f"serving on http://127.0.0.1:{port} on uvloop (Ctrl-C stops)" in err  # aiohttp's advice: libuv
