@@ -66,3 +66,33 @@ FROM (
         )
     )
 );
+
+-- The ok list calls of one SpotOn resource that come more than *late_after* after the last call
+-- whose window reached back at least *long_window* (a daily sweep, a paid in/outs re-pull) or,
+-- before any such call, after the first call of the recording: the first call of each overdue
+-- stretch, per location, with how long it had been and whether a long window came before.
+-- Used by checks/spoton_daily_sweep.sql and checks/spoton_paid_in_outs_repull.sql.
+CREATE OR REPLACE MACRO spoton_overdue(res, long_window, late_after) AS TABLE
+WITH calls AS MATERIALIZED (
+    SELECT exchange_id, started_at, operation, location_id,
+           window_end - window_start >= long_window AS is_long
+    FROM spoton
+    WHERE action = 'list' AND outcome = 'ok' AND resource = res
+),
+anchored AS (
+    SELECT *, coalesce(max(started_at) FILTER (WHERE is_long) OVER w,
+                       min(started_at) OVER (PARTITION BY location_id)) AS since,
+              max(started_at) FILTER (WHERE is_long) OVER w IS NOT NULL AS long_before
+    FROM calls
+    WINDOW w AS (PARTITION BY location_id ORDER BY started_at, exchange_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+),
+overdue AS (
+    SELECT *, started_at - since > late_after AND NOT is_long AS late,
+              lag(started_at - since > late_after AND NOT is_long)
+                  OVER (PARTITION BY location_id ORDER BY started_at, exchange_id) AS was_late
+    FROM anchored
+)
+SELECT exchange_id, started_at, operation, location_id, started_at - since AS overdue_for, long_before
+FROM overdue
+WHERE late AND NOT coalesce(was_late, false);
