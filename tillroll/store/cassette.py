@@ -101,10 +101,9 @@ class Cassette:
         """An unreadable Parquet file of this cassette: when opened to repair, move it into
         quarantine/ and note it for the user; otherwise stop with :class:`DamagedFile`."""
         if not self.repair:
-            where = self.location if self.location.startswith("s3://") else str(self.root)
             shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-            raise DamagedFile(f"cannot read {shown} in cassette {where}: {why}; `tillroll info {where}` moves it "
-                              "to the cassette's quarantine/ folder (kept, never deleted)")
+            raise DamagedFile(f"cannot read {shown} in cassette {self.location}: {why}; `tillroll info "
+                              f"{self.location}` moves it to the cassette's quarantine/ folder (kept, never deleted)")
         note = quarantine(self.root, path, why)
         self.damaged.append(note)
         self.quarantined.append(note)

@@ -100,31 +100,25 @@ def _fail(what: str, exc: BaseException) -> ObjectStoreError:
 
 # -- listing, reading, writing objects ------------------------------------------------------------
 
-def list_parts(rc: RemoteCassette, fs: pafs.FileSystem) -> dict[str, int]:
-    """The cassette's Parquet objects: ``{relative path: size}``."""
+def _objects(rc: RemoteCassette, fs: pafs.FileSystem) -> dict[str, int]:
+    """Every object under the cassette's prefix: ``{relative path: size}``."""
     base = f"{rc.bucket}/{rc.prefix}"
     try:
         infos = fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
     except (OSError, pa.ArrowException) as exc:
         raise _fail(f"cannot list {rc.url}", exc) from None
-    out = {}
-    for info in infos:
-        if info.type == pafs.FileType.File:
-            relative = info.path[len(base) + 1:]
-            if _PART.match(relative):
-                out[relative] = info.size
-    return out
+    return {info.path[len(base) + 1:]: info.size for info in infos if info.type == pafs.FileType.File}
+
+
+def list_parts(rc: RemoteCassette, fs: pafs.FileSystem) -> dict[str, int]:
+    """The cassette's Parquet objects: ``{relative path: size}``."""
+    return {relative: size for relative, size in _objects(rc, fs).items() if _PART.match(relative)}
 
 
 def list_names(rc: RemoteCassette, fs: pafs.FileSystem, most: int = 10_000) -> tuple[list[str], bool]:
     """The names of every object under the cassette's prefix (relative), at most *most*;
     and whether there were more."""
-    base = f"{rc.bucket}/{rc.prefix}"
-    try:
-        infos = fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
-    except (OSError, pa.ArrowException) as exc:
-        raise _fail(f"cannot list {rc.url}", exc) from None
-    names = [info.path[len(base) + 1:] for info in infos if info.type == pafs.FileType.File]
+    names = list(_objects(rc, fs))
     return names[:most], len(names) > most
 
 
