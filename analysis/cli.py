@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import duckdb
 
+from tillroll import htmldoc
 from tillroll.cli import CONTEXT
 
 from . import checks as checks_mod
@@ -162,9 +163,7 @@ def html(cassettes, output, per_operation, failures_in_full) -> None:
     con = _connect(cassettes)
     page = page_mod.gather(con, list(cassettes), per_operation=per_operation, failures_in_full=failures_in_full)
     text = page_html.render(page)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    htmldoc.write(output, text)
     click.echo(f"wrote {output} ({len(text.encode()):,} bytes): {page.exchanges:,} exchange(s), "
                f"{len(page.details):,} listed, {page.in_full:,} in full, "
                f"{sum(page.findings_by_rule.values()):,} finding(s)", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tillroll import htmldoc
 from tillroll.cli import CONTEXT, user_errors
 from tillroll.store import CassetteError, check_writable, open_writer
 
@@ -170,9 +171,7 @@ def verify(cassette, to, secrets_file, key_file, rate, concurrency, timeout, all
         for line in report_lines(report):
             click.echo(mask(line))
     if html_file:
-        tmp = html_file.with_name(f".{html_file.name}.tmp")
-        tmp.write_text(mask(drift_html.render(report, cassette, list(to))), encoding="utf-8")
-        tmp.replace(html_file)
+        htmldoc.write(html_file, mask(drift_html.render(report, cassette, list(to))))
         click.echo(f"tillroll verify: wrote {html_file}", err=True)
     if report.drift:
         sys.exit(1)

@@ -31,6 +31,13 @@ def document(title: str, body: str, *, nav: Iterable[tuple[str, str]] = (), scri
         script=script)
 
 
+def write(path: Path, text: str) -> None:
+    """Write a document to *path* so that *path* is either the old file or the whole new one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def utc(value: dt.datetime | None) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
