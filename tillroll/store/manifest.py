@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Iterable
 
@@ -130,6 +131,9 @@ def check_new_cassette(root: Path) -> None:
     if not root.is_dir():
         raise NotACassette(f"{root} is a file, and a cassette is a folder: choose a new folder")
     names, more = listing(root)
+    if MANIFEST in names:  # another writer made it a cassette since the look above
+        check_cassette(root)
+        return
     if any(not is_own_temporary(n) for n in names):
         raise NotACassette(f"{root} is not a tillroll cassette (no {MANIFEST}) and not empty: "
                            f"it holds {held(names, more)}; tillroll writes only into a new or empty "
@@ -145,6 +149,6 @@ def init_cassette(root: Path) -> None:
     manifest = root / MANIFEST
     if manifest.exists():
         return
-    tmp = root / f".{MANIFEST}.{os.getpid()}.tmp"  # is_own_temporary: another writer ignores it
+    tmp = root / f".{MANIFEST}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"  # each writer its own; is_own_temporary
     tmp.write_text(manifest_text())
     os.replace(tmp, manifest)

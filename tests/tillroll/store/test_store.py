@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -219,3 +220,29 @@ def test_a_row_the_store_refuses_costs_only_itself(tmp_path):
     assert writer.written == 3 and writer.lost == 1
     assert sum(writer.rejected.values()) == 1
     assert [e.exchange_id for e in open_cassette(tmp_path / "c").exchanges()] == [e.exchange_id for e in good]
+
+
+def test_writers_starting_together_in_a_new_folder_all_open_it(tmp_path):
+    """Import workers open one staging folder at once: a writer that finds the folder empty,
+    then another's tillroll.json in it, opens it as the cassette it now is."""
+    import threading
+
+    from tillroll.store.manifest import listing
+
+    errors = []
+
+    def start():
+        try:
+            CassetteWriter(tmp_path / "c").close()
+        except Exception as exc:  # noqa: BLE001  (any refusal is the failure under test)
+            errors.append(exc)
+
+    for _ in range(30):  # bounded: 30 folders, 8 writers each
+        target = tmp_path / "c"
+        threads = [threading.Thread(target=start) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == [] and "tillroll.json" in listing(target)[0]
+        shutil.rmtree(target)
