@@ -93,6 +93,9 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         p.recording = False
         ex.params_json = json.dumps(p.json(vendor.params, "params"), ensure_ascii=False)
         p.recording = True
+    if vendor.params_beside and type(vendor.params) is dict and (ex.params_json or "").rstrip().endswith("}"):
+        ex.params_json = _with_members(ex.params_json, p, vendor.params_beside)
+        params_in_body = False  # the added members are a copy: the sweep searches them too
 
     resp_json: Any = NOT_JSON
     if raw.response is not None:
@@ -117,6 +120,16 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     ex.redactions = p.redactions
     _make_storable(ex)
     return ex
+
+
+def _with_members(params_json: str, p: Pass, members: dict) -> str:
+    """The JSON object *params_json* with *members* (redacted) added after its own. They come
+    from the same request body, whose redactions are already listed."""
+    p.recording = False
+    extra = json.dumps(p.json(members, "params"), ensure_ascii=False)[1:-1]
+    p.recording = True
+    head = params_json.rstrip()[:-1].rstrip()  # without its closing brace
+    return f"{head}, {extra}}}" if head != "{" else f"{{{extra}}}"
 
 
 def _path_to(root: Any, target: Any, levels: int = 3) -> tuple[str, ...]:

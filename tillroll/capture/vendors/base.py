@@ -46,6 +46,10 @@ class VendorView:
     params: Any = None  # JSON-able, before redaction
     params_encoding: str | None = None  # Parameters, Params, Body, query, json, outHTTP, xml, form
     path_template: str | None = None
+    #: members stored in params_json beside *params* (an object) without being part of it:
+    #: *params* stays the request body's own object, so its redacted text is cut from the
+    #: stored body rather than redacted and encoded a second time (XGL's envelope fields)
+    params_beside: dict | None = None
 
 
 class Profile:

@@ -60,10 +60,11 @@ class Xgl(Profile):
         body, encoding = _envelope(req.json)
         operation = body.get("action_type") if isinstance(body, dict) else None
         params = body if isinstance(body, dict) else None
+        beside = None
         if params is not None and encoding == "outHTTP" and "outHTTP" not in params:
-            params = {**params, "outHTTP": _envelope_fields(req.json["outHTTP"])}
+            beside = {"outHTTP": _envelope_fields(req.json["outHTTP"])}
         return VendorView(api="xgl", operation=operation if isinstance(operation, str) else None,
-                          params=params, params_encoding=encoding, path_template=req.path)
+                          params=params, params_encoding=encoding, path_template=req.path, params_beside=beside)
 
     def outcome(self, status: int | None, body: Any, error: str | None) -> tuple[str, str | None]:
         if status is None or status >= 400:
