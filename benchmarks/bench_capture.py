@@ -667,7 +667,11 @@ def main(argv=None) -> int:
     if args.recorder:
         from tillroll.proxy.recorder import Recorder  # the worker's own code (benchmarks may import every layer)
 
-        recorder = Recorder(os.path.join(tempfile.mkdtemp(prefix="tillroll-bench-capture-"), "cassette"), redactor)
+        folder = os.path.join(tempfile.mkdtemp(prefix="tillroll-bench-capture-"), "cassette")
+        try:  # as the capture worker makes it
+            recorder = Recorder(folder, redactor, convert_on_append=True)
+        except TypeError:  # a tree from before convert_on_append (A/B runs)
+            recorder = Recorder(folder, redactor)
 
         def cap(raw, _redactor):
             recorder.record(raw)

@@ -26,7 +26,9 @@ from mitmproxy.hooks import UpdateHook
 
 # Loaded by path with `-s` (`mitmdump -s "$(tillroll addon-path)"`), this file is not part
 # of its package: it imports tillroll by its one name, as any user's script would.
-from tillroll.proxy.console import ScrubbedLog, exchange_line
+from mitmproxy.addonmanager import traverse
+
+from tillroll.proxy.console import ScrubbedLog, TerminalLine, exchange_line
 from tillroll.proxy.recorder import Recorder, describe
 from tillroll.proxy.tee import Tee
 from tillroll.proxy.worker import CaptureWorker, WorkerError
@@ -49,6 +51,7 @@ class TillrollRecorder:
         self._reader_loop: asyncio.AbstractEventLoop | None = None
         self._connections_seen: set[str] = set()
         self._redactor: Redactor | None = None  # for the event log's lines (ScrubbedLog)
+        self._terminal: TerminalLine | None = None  # mitmdump: lines printed without logging
 
     def load(self, loader) -> None:
         loader.add_option("tillroll_cassette", Optional[str], None,
@@ -153,7 +156,10 @@ class TillrollRecorder:
 
     def _print(self, line: str) -> None:
         if ctx.options.tillroll_console:
-            log.info("%s", line)
+            if self._terminal is not None:
+                self._terminal.write(line)
+            else:
+                log.info("%s", line)
 
     # -- the worker's answers -------------------------------------------------------------------
     def _listen(self) -> None:
@@ -191,6 +197,10 @@ class TillrollRecorder:
     def running(self) -> None:
         self._listen()
         ScrubbedLog.install(self._redactor)
+        try:
+            self._terminal = TerminalLine.find(traverse(ctx.master.addons.chain), log) if _dump_ui() else None
+        except Exception:  # cosmetic: lines go through logging
+            self._terminal = None
         # Everything loaded so far (mitmproxy, tillroll, their modules) lives as long as the
         # process: keep it out of the cyclic GC's full collections, which otherwise stopped
         # the event loop for 50-70 ms every few thousand requests (benchmarks/RESULTS.md).

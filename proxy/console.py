@@ -1,6 +1,8 @@
 """What the recording proxy prints: one line per exchange, made from the stored record.
 
-Every other line goes through :class:`ScrubbedLog`.
+Every other line goes through :class:`ScrubbedLog`. In mitmdump, where the terminal is the
+only place a line goes, :class:`TerminalLine` prints it as mitmdump's terminal log would,
+without making a log record.
 
 mitmdump's own line per flow shows the raw URL (an ``api_key`` in a query, a token in a
 path), so ``tillroll record`` turns it off (``flow_detail=0``) and prints this instead:
@@ -13,6 +15,7 @@ method, path and query exactly as the cassette holds them — redacted, swept.
 from __future__ import annotations
 
 import logging
+import time
 
 from tillroll.store.exchange import FAILURES, Exchange, hidden_failure
 from tillroll.capture import Redactor
@@ -71,3 +74,60 @@ class ScrubbedLog(logging.Filter):
         for handler in logging.getLogger().handlers:
             if not any(isinstance(f, cls) for f in handler.filters):
                 handler.addFilter(cls())
+
+
+class TerminalLine:
+    """Prints tillroll's line per exchange exactly as mitmdump's terminal log prints an info
+    record (its own formatter: time, colours on a terminal), without the record.
+
+    Through ``logging`` each line made a record, went through every handler, and mitmproxy's
+    handler of the deprecated ``add_log`` hook scheduled a hook dispatch to every addon on the
+    event loop for it: ~2 % of a busy proxy's loop, for a line only the terminal shows. Used
+    only where nothing else would see the record: :meth:`find` returns None unless the root
+    logger's handlers are mitmdump's own (the terminal, the ``add_log`` events, the error
+    check) and no addon implements ``add_log``; otherwise lines go through ``logging``.
+    """
+
+    QUIET_HANDLERS = ("LegacyLogEvents", "ErrorCheckHandler")  # nothing at info level reaches a person
+
+    def __init__(self, handler: logging.Handler, logger: logging.Logger):
+        self.handler, self.logger = handler, logger
+
+    @classmethod
+    def find(cls, addons, logger: logging.Logger) -> "TerminalLine | None":
+        """The terminal writer for mitmdump with *addons* (every loaded addon), or None."""
+        handlers = logging.getLogger().handlers
+        terminal = [h for h in handlers if type(h).__name__ == "TermLogHandler"]
+        if len(terminal) != 1 or any(type(h).__name__ not in cls.QUIET_HANDLERS
+                                     for h in handlers if h is not terminal[0]):
+            return None
+        if any(hasattr(addon, "add_log") for addon in addons):
+            return None
+        if logger.handlers or not logger.propagate or logger.filters:
+            return None
+        return cls(terminal[0], logger)
+
+    def write(self, line: str) -> None:
+        handler = self.handler
+        if handler.level > logging.INFO or not self.logger.isEnabledFor(logging.INFO):
+            return  # termlog_verbosity=warn (or a level set on tillroll's logger)
+        try:
+            print(handler.formatter.format(_Line(line)), file=handler.file)
+        except OSError:  # as mitmdump's own handler: the terminal is gone
+            pass
+
+
+class _Line:
+    """What mitmproxy's formatter reads of a log record, for an info line made now."""
+
+    __slots__ = ("message", "created", "msecs")
+    levelno = logging.INFO
+    exc_info = None
+
+    def __init__(self, message: str):
+        self.message = message
+        self.created = time.time()
+        self.msecs = int((self.created - int(self.created)) * 1000) + 0.0  # as LogRecord
+
+    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+        return self.message

@@ -44,8 +44,10 @@ class Stats:
 class Recorder:
     """Turns raw exchanges into records and appends them, without ever raising."""
 
-    def __init__(self, cassette: str | Path, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, cassette: str | Path, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY,
+                 convert_on_append: bool = False):
         self.cassette = str(cassette)
+        self.convert_on_append = convert_on_append
         self.redactor = redactor
         self.max_body = max_body
         self.stats = Stats()
@@ -56,7 +58,10 @@ class Recorder:
     def _open(self) -> None:
         try:
             # the store's own queue bound; never wait for the disk on the proxy's event loop
-            self._writer = open_writer(self.cassette, block_when_full=False)  # a folder or s3://
+            # rows made into Arrow columns by the loop itself, every batch_rows-th append: the
+            # writer's threads then need the GIL hardly at all (CassetteWriter says why)
+            self._writer = open_writer(self.cassette, block_when_full=False,  # a folder or s3://
+                                       convert_on_append=self.convert_on_append)
         except (CassetteError, OSError) as exc:
             self._open_error = _safe(exc)
             # A warning, not an error: mitmproxy exits on errors logged at start-up, and the
@@ -74,6 +79,11 @@ class Recorder:
             ex = capture_keyed(raw, self.redactor, max_body=self.max_body)  # with the key replay looks it up by
         except Exception as exc:  # a bug in decoding/redaction: count it, never leak the body
             return self._failed(f"capture failed ({type(exc).__name__})")
+        return self.store(ex)
+
+    def store(self, ex: Exchange) -> Exchange | None:
+        """Append an exchange already captured; return it, or None when it could not be
+        recorded (counted, never raised)."""
         if self._writer is None:
             return self._failed(f"no cassette ({self._open_error})", ex)
         try:

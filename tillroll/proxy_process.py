@@ -58,17 +58,19 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextlib.contextmanager
 def recording_proxy(cassette: Path | None, modes: list[str], *, workdir: Path, key_file: Path | None = None,
                     options: list[str] = (), startup_timeout: float = 30.0,
-                    with_addon: bool = True) -> Iterator[ProxyProcess]:
+                    with_addon: bool = True, verbosity: str = "warn") -> Iterator[ProxyProcess]:
     """Start mitmdump listening on 127.0.0.1 in each of *modes* (``"regular"``,
     ``"reverse:http://127.0.0.1:8700"``); yield when every port accepts connections.
 
     Each mode gets a free port unless it names one (``...@8081``). *options* are extra
     ``--set`` values. With ``with_addon=False`` it is plain mitmdump (for comparisons).
+    *verbosity* is mitmdump's ``termlog_verbosity`` (``info`` shows tillroll's line per exchange
+    when ``tillroll_console=true`` is among the options).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     confdir = workdir / "mitmproxy"
     args = [mitmdump_executable(), "--listen-host", "127.0.0.1", "--set", f"confdir={confdir}",
-            "--set", "flow_detail=0", "--set", "termlog_verbosity=warn"]  # quiet, but warnings shown
+            "--set", "flow_detail=0", "--set", f"termlog_verbosity={verbosity}"]  # quiet, but warnings shown
     ports = []
     for mode in modes:
         if "@" in mode.rsplit(":", 1)[-1]:
