@@ -31,20 +31,24 @@ class SegmentWriter:
         # Create under a hidden name, lock, then rename: a recovering reader never sees
         # the segment unlocked between its creation and our lock.
         hidden = path.with_name("." + path.name + ".new")
-        self._file = open(hidden, "xb")
+        self._file = open(hidden, "xb")  # holds the lock; never written through
         fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.rename(hidden, path)
-        self._stream = pa.ipc.new_stream(self._file, SCHEMA)
-        self._file.flush()
+        # Written through Arrow's own file, not the Python one: through a Python file every
+        # buffer of a batch (a hundred and more) is a Python call, and each takes the GIL
+        # back from the thread that captures, waiting up to a switch interval for it.
+        self._sink = pa.BufferedOutputStream(pa.OSFile(str(path), "a"), 1 << 20)
+        self._stream = pa.ipc.new_stream(self._sink, SCHEMA)
+        self._sink.flush()
 
     @property
     def size(self) -> int:
-        return self._file.tell()
+        return self._sink.tell()
 
     def write(self, batch: pa.RecordBatch) -> None:
         """Append *batch* and hand it to the OS (and the disk, with ``fsync=True``)."""
         self._stream.write_batch(batch)
-        self._file.flush()
+        self._sink.flush()
         if self._fsync:
             os.fsync(self._file.fileno())
         self.rows += batch.num_rows
@@ -52,11 +56,12 @@ class SegmentWriter:
     def finish(self) -> None:
         """Write the end-of-stream marker and fsync; the file stays open and locked."""
         self._stream.close()
-        self._file.flush()
+        self._sink.flush()
         os.fsync(self._file.fileno())
 
     def release(self) -> None:
         """Close the file, releasing the lock (after the segment was rolled and deleted)."""
+        self._sink.close()
         self._file.close()
 
 

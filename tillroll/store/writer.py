@@ -2,8 +2,10 @@
 
 ``append`` only queues the exchange; a background thread turns queued exchanges into record
 batches, appends them to the current write-ahead segment and flushes; a second thread rolls
-closed segments into Parquet. Several writers (processes) can write into one cassette at
-once: every file name carries the writer's unique session id.
+closed segments into Parquet. With ``convert_on_append=True`` the thread that appends turns
+each full batch of rows into a record batch itself, and the writer's thread only writes.
+Several writers (processes) can write into one cassette at once: every file name carries
+the writer's unique session id.
 """
 
 from __future__ import annotations
@@ -41,6 +43,16 @@ class CassetteWriter:
     last segment into Parquet. A failure of the background writer is raised by the
     next ``append``/``flush``/``close`` as :class:`CassetteError`.
 
+    ``convert_on_append=True`` is for a caller that appends as fast as it can from one busy
+    thread (the recording proxy's capture worker): every ``batch_rows``-th ``append`` turns
+    the batch into Arrow columns before it returns (milliseconds), instead of the writer's
+    thread doing it. The work is the same and under the same GIL either way; done by the
+    writer's thread, it is done in slices between which each thread waits up to the
+    interpreter's switch interval for the GIL, and a busy appender left the writer so
+    little of it that the queue filled and exchanges were dropped. The writer's thread then
+    converts only rows that waited ``flush_interval`` (slow traffic) or that ``flush`` and
+    ``close`` want written.
+
     One exchange never costs the others: a row Arrow refuses (it cannot happen to what
     :func:`~tillroll.capture.pipeline.capture` returns, but a writer must not trust that) is left
     out of its batch and counted in :attr:`rejected`; when the disk fails, what was
@@ -63,6 +75,7 @@ class CassetteWriter:
         fsync: bool = False,
         compression: str = pqf.COMPRESSION,
         on_roll: Callable[[list[Path]], None] | None = None,
+        convert_on_append: bool = False,
     ):
         self.root = Path(path)
         self.name = cassette or self.root.resolve().name
@@ -75,11 +88,20 @@ class CassetteWriter:
         self._fsync = fsync
         self._compression = compression
         self._on_roll = on_roll
+        self._convert_on_append = convert_on_append
         init_cassette(self.root)
 
         # Rows (tuples in schema order), not Exchange objects: the snapshot is one C call in
         # append(), and the writer thread only transposes and converts them.
         self._pending: collections.deque[tuple] = collections.deque()
+        self._pending_since = 0.0  # when the oldest row in _pending was appended
+        # Record batches made, not yet written, with the count of rows each stands for
+        # (refused rows included): written in order by the writer's thread.
+        self._batches: collections.deque[tuple[pa.RecordBatch, int]] = collections.deque()
+        self._queued = 0  # rows in _batches
+        self._converting = 0  # rows taken from _pending and not yet in _batches
+        self._convert_lock = threading.Lock()  # one conversion at a time: batches stay in order
+        self._urgent = False  # flush() wants the rows in _pending written now
         self._cond = threading.Condition()
         self._seq = 0
         self._written = 0
@@ -106,7 +128,7 @@ class CassetteWriter:
             self._raise_failure()
             if self._closing:
                 raise CassetteError(f"cassette {self.root} is closed: open a new writer")
-            while len(self._pending) >= self._max_pending and self._failure is None:
+            while self._waiting() >= self._max_pending and self._failure is None:
                 if not self._block_when_full:
                     raise CassetteFull(f"{self._max_pending} exchanges are waiting for the disk; this one was not recorded")
                 self._cond.wait(0.1)
@@ -116,10 +138,19 @@ class CassetteWriter:
             exchange.session_id = self.session_id
             exchange.seq = self._seq
             self._seq += 1
+            if not self._pending:
+                self._pending_since = time.monotonic()
             self._pending.append(to_row(exchange))
-            if len(self._pending) >= self._batch_rows:
+            full = len(self._pending) >= self._batch_rows
+            if full and not self._convert_on_append:
                 self._cond.notify_all()
+        if full and self._convert_on_append:
+            self._convert()
         return exchange
+
+    def _waiting(self) -> int:
+        """Rows appended and not yet written (under ``_cond``)."""
+        return len(self._pending) + self._converting + self._queued
 
     @property
     def appended(self) -> int:
@@ -140,6 +171,7 @@ class CassetteWriter:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._seq
+            self._urgent = True
             self._cond.notify_all()
             while self._done < target and self._failure is None:
                 left = None if deadline is None else deadline - time.monotonic()
@@ -179,32 +211,77 @@ class CassetteWriter:
         try:
             while True:
                 with self._cond:
-                    if not self._pending and not self._closing:
-                        self._cond.wait(self._flush_interval)
-                    batch = [self._pending.popleft() for _ in range(min(len(self._pending), self._batch_rows))]
-                    closing = self._closing and not self._pending
-                if batch:
-                    self._write_batch(batch)
+                    if not self._batches and not self._rows_due() and not self._closing:
+                        self._cond.wait(self._wait_time())
+                    item = self._batches[0] if self._batches else None
+                    convert = item is None and self._rows_due()
+                    closing = (self._closing and item is None and not self._pending
+                               and not self._converting)
+                if item is not None:
+                    self._write_batch(*item)
+                elif convert:
+                    self._convert()
                 elif self._segment is not None and time.monotonic() - self._segment_started > self._segment_age:
                     self._close_segment()
-                if closing and not batch:
+                if closing:
                     break
             self._close_segment()
         except BaseException as exc:  # surfaced by the next append/flush/close
             self._fail(exc)
 
-    def _write_batch(self, batch: list[tuple]) -> None:
+    def _rows_due(self) -> bool:
+        """Whether the writer's thread should convert the rows in ``_pending`` now (under
+        ``_cond``): always, unless the appender converts full batches itself; then only
+        rows that waited a flush interval, or that flush() or close() wait for."""
+        if not self._pending:
+            return False
+        return (not self._convert_on_append or self._urgent or self._closing
+                or time.monotonic() - self._pending_since >= self._flush_interval)
+
+    def _wait_time(self) -> float:
+        """How long the writer's thread may sleep before rows in ``_pending`` are due."""
+        if self._pending and self._convert_on_append:
+            return max(0.001, self._pending_since + self._flush_interval - time.monotonic())
+        return self._flush_interval
+
+    def _convert(self) -> None:
+        """Turn up to ``batch_rows`` queued rows into a record batch for the writer's thread.
+        Called by the writer's thread, or by ``append`` with ``convert_on_append``."""
         try:
-            record_batch = rows_to_record_batch(batch)
-        except _ROW_ERRORS:
-            record_batch = self._without_refused(batch)
+            with self._convert_lock:
+                with self._cond:
+                    rows = [self._pending.popleft() for _ in range(min(len(self._pending), self._batch_rows))]
+                    self._converting = len(rows)
+                    if not self._pending:
+                        self._urgent = False
+                    else:
+                        self._pending_since = time.monotonic()
+                if not rows:
+                    return
+                try:
+                    record_batch = rows_to_record_batch(rows)
+                except _ROW_ERRORS:
+                    record_batch = self._without_refused(rows)
+                with self._cond:
+                    self._batches.append((record_batch, len(rows)))
+                    self._queued += len(rows)
+                    self._converting = 0
+                    self._cond.notify_all()
+        except BaseException as exc:  # the rows taken are lost: counted (lost), surfaced
+            with self._cond:
+                self._converting = 0
+            self._fail(exc)
+
+    def _write_batch(self, record_batch: pa.RecordBatch, rows: int) -> None:
         if self._segment is None:
             self._open_segment()
         if record_batch.num_rows:
             self._segment.write(record_batch)
         with self._cond:
+            self._batches.popleft()
+            self._queued -= rows
             self._written += record_batch.num_rows
-            self._done += len(batch)
+            self._done += rows
             self._cond.notify_all()
         if (
             self._segment.rows >= self._segment_rows

@@ -1,6 +1,6 @@
 """A writer process for the crash and concurrency tests.
 
-Usage: python writer_proc.py CASSETTE COUNT FLUSH_EVERY [--hang] [--segment-rows N]
+Usage: python writer_proc.py CASSETTE COUNT FLUSH_EVERY [--hang] [--segment-rows N] [--convert-on-append]
 
 Appends COUNT exchanges; after every FLUSH_EVERY it flushes and prints
 ``flushed <n> <last exchange id>`` (so the parent knows what is on disk). With
@@ -20,6 +20,8 @@ def main() -> None:
     extra = {}
     if "--segment-rows" in sys.argv:  # roll (and, on s3://, upload) that often
         extra["segment_rows"] = int(sys.argv[sys.argv.index("--segment-rows") + 1])
+    if "--convert-on-append" in sys.argv:  # as the recording proxy's capture worker writes
+        extra["convert_on_append"] = True
     writer = open_writer(path, batch_rows=64, flush_interval=0.05, **extra)  # a folder or an s3:// URL
     for i in range(count):
         writer.append(full_exchange(i))
