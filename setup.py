@@ -41,7 +41,8 @@ if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
     else:
         try:
             ext_modules = cythonize([Extension(f"tillroll.capture.{name}", [f"tillroll/capture/{name}.pyx"])
-                                     for name in ("_native", "_json_text", "_keyed_digest", "_match_key")],
+                                     for name in ("_native", "_json_text", "_keyed_digest", "_match_key")]
+                                    + [Extension("tillroll.interop._entry_spans", ["tillroll/interop/_entry_spans.pyx"])],
                                     compiler_directives={"language_level": 3}, quiet=True)
         except Exception as exc:  # a Cython that cannot compile it: still install, on the pure path
             OptionalBuildExt._fallback(exc)

@@ -29,24 +29,30 @@ What is measured:
    VmRSS from ``/proc/PID/status`` of the import process and of all its descendants
    (``/proc/PID/task/*/children``, recursively: the workers and multiprocessing's
    resource tracker) and keeps the peak of their sum and the peak of the largest single
-   process. The sum counts the pages the processes share (the interpreter, libraries)
-   once per process: it overstates what the machine lost, the same way at every size.
+   process, and the CPU seconds of the import process (the reader) and of the others (the
+   workers) from ``/proc/PID/stat``, as last sampled. The sum counts the pages the
+   processes share (the interpreter, libraries) once per process: it overstates what the
+   machine lost, the same way at every size.
    Checked: exit status 0, and the cassette holds n rows (DuckDB ``count(*)`` over its
    ``date=*/*.parquet``) with no staging folder or write-ahead segment left behind; the
    cassette is then deleted. The CPU the import used (its process tree, from
    ``os.times()`` once it has been waited for), the CPU of every other process and the
    hypervisor's steal are read from ``/proc/stat``, with a warning above 0.25 cores: the
    VM is shared, and other work slows the import.
-3. **Where the time goes** (the smallest size, in this process, one thread): reading -
-   ``read_har(JsonStream(open(HAR, 'rb')), max_body=4 MiB)`` over the whole file, the
-   entries discarded - as entries/s; then over the first 20,000 raw exchanges, in µs per
-   entry: pickling them in batches of ``workers.BATCH`` as the reader does to hand them to
-   the workers (``ForkingPickler.dumps``, as ``multiprocessing.Queue``) and unpickling them
-   as a worker does, ``tillroll.capture.pipeline.capture(raw, redactor)``, ``match_key(ex,
-   redactor)`` (``Redactor(key, DEFAULT_POLICY)``) and appending the results to a
-   ``CassetteWriter`` (including ``close()``, a fixed cost that weighs at small sizes).
-   The reader's share (read + pickle) bounds the rate however many workers there are;
-   the whole sum, spread over the cores, bounds it too.
+3. **Where the time goes** (the smallest size, in this process, one thread; skipped with
+   ``--import-only``): the reader's cut - ``har_bytes.cut_har(open(HAR, 'rb'),
+   batch=workers.BATCH)`` over the whole file, the batches of entries' bytes discarded - as
+   entries/s; then over the batches of the first 20,000 entries, in µs per entry: pickling
+   them as the reader does to hand them to the workers (``ForkingPickler.dumps``, as
+   ``multiprocessing.Queue``) and unpickling them as a worker does, decoding them into raw
+   exchanges (``har_bytes.decode_entries``: ``json`` and ``raw_from_entry``),
+   ``tillroll.capture.pipeline.capture(raw, redactor)``, ``match_key(ex, redactor)``
+   (``Redactor(key, DEFAULT_POLICY)``) and appending the results to a ``CassetteWriter``
+   (including ``close()``, a fixed cost that weighs at small sizes). The reader's share
+   (cut + pickle) bounds the rate however many workers there are; the whole sum, spread
+   over the cores, bounds it too. (Before the cut, the reader decoded every entry itself
+   and pickled raw exchanges: ``read_har`` over a ``JsonStream``, still the way for a
+   file the cut is not sure of.)
 
 Targets (the import issue): a 1,000,000-entry HAR imports at >= 20,000 entries/s (judged at
 the largest size); memory independent of the file's size, judged as: the peak RSS sum at
@@ -80,9 +86,8 @@ import duckdb
 import pyarrow
 
 from tillroll.capture import capture
-from tillroll.interop.har import decoded_bodies, entry_from_exchange, read_har
+from tillroll.interop.har import decoded_bodies, entry_from_exchange
 from tillroll.interop.importer import DEFAULT_MAX_BODY
-from tillroll.interop.json_stream import JsonStream
 from tillroll.interop.workers import BATCH
 from tillroll.capture import load_key
 from tillroll.capture.match_doc import match_key
@@ -154,14 +159,24 @@ def descendants(pid: int) -> list[int]:
     return pids
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of *pid* so far (``/proc/PID/stat``)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class TreeRss(threading.Thread):
     """Samples the VmRSS of a process tree every ``SAMPLE_S``: peaks of the sum, of the root
-    process and of the largest other one, and the most processes seen at once."""
+    process and of the largest other one, and the most processes seen at once; and the CPU
+    seconds of the root process (the reader) and of the others (the workers), as last seen
+    (so short by at most one sample's worth at their exit)."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.stop = pid, threading.Event()
         self.sum_kb = self.root_kb = self.other_kb = self.processes = self.samples = 0
+        self.cpu: dict[int, float] = {}
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -173,6 +188,7 @@ class TreeRss(threading.Thread):
         for pid in descendants(self.pid):
             with contextlib.suppress(OSError, KeyError):  # gone, or a zombie (no VmRSS)
                 rss[pid] = status_kb(pid, "VmRSS")
+                self.cpu[pid] = cpu_s(pid)
         if rss:
             self.samples += 1
             self.sum_kb = max(self.sum_kb, sum(rss.values()))
@@ -214,6 +230,8 @@ def run_import(har: Path, n: int, work: Path, key_file: Path, workers: int | Non
     return {"entries": n, "status": status, "rows": rows, "parquet_files": len(files), "leftovers": leftovers,
             "wall_s": wall_s, "rate": n / wall_s, "peak_sum_mib": rss.sum_kb / 1024,
             "peak_import_mib": rss.root_kb / 1024, "peak_worker_mib": rss.other_kb / 1024,
+            "reader_cpu_s": rss.cpu.get(proc.pid, 0.0),
+            "workers_cpu_s": sum(s for pid, s in rss.cpu.items() if pid != proc.pid),
             "processes": rss.processes, "samples": rss.samples, "load": load.figures(),
             "output": log.read_text(errors="replace").strip().splitlines()[-3:]}
 
@@ -222,14 +240,19 @@ def run_import(har: Path, n: int, work: Path, key_file: Path, workers: int | Non
 
 def split(har: Path, key: bytes, n: int) -> dict:
     """Seconds of each step of the import on one thread (see the docstring, 3)."""
+    from tillroll.interop.har_bytes import cut_har, decode_entries  # not in commits before the cut
+
     t0 = time.perf_counter()
     with open(har, "rb") as f:
-        entries = sum(1 for _ in read_har(JsonStream(f), max_body=DEFAULT_MAX_BODY))
+        entries = sum(len(b.spans) // 3 for b in cut_har(f, batch=BATCH))
     read_s = time.perf_counter() - t0
+    batches = []
     with open(har, "rb") as f:
-        raws = [r for _, r in zip(range(n), read_har(JsonStream(f), max_body=DEFAULT_MAX_BODY))]
+        for b in cut_har(f, batch=BATCH):
+            batches.append(b)
+            if sum(len(b.spans) // 3 for b in batches) >= n:
+                break
 
-    batches = [list(enumerate(raws[i:i + BATCH], i)) for i in range(0, len(raws), BATCH)]
     t0 = time.perf_counter()
     pickled = [ForkingPickler.dumps(b) for b in batches]
     pickle_s = time.perf_counter() - t0
@@ -237,7 +260,11 @@ def split(har: Path, key: bytes, n: int) -> dict:
     for p in pickled:
         ForkingPickler.loads(p)
     unpickle_s = time.perf_counter() - t0
-    del batches, pickled
+    del pickled
+    t0 = time.perf_counter()
+    raws = [raw for b in batches for _, raw in decode_entries(b, DEFAULT_MAX_BODY)[0]]
+    decode_s = time.perf_counter() - t0
+    del batches
 
     redactor = Redactor(key, DEFAULT_POLICY)
     exchanges, capture_s, key_s = [], 0.0, 0.0
@@ -258,7 +285,8 @@ def split(har: Path, key: bytes, n: int) -> dict:
     us = 1e6 / len(raws)
     return {"entries": entries, "read_s": read_s, "read_rate": entries / read_s, "captured": len(raws),
             "us": {"read": 1e6 * read_s / entries, "pickle": pickle_s * us, "unpickle": unpickle_s * us,
-                   "capture": capture_s * us, "match_key": key_s * us, "write": write_s * us}}
+                   "decode": decode_s * us, "capture": capture_s * us, "match_key": key_s * us,
+                   "write": write_s * us}}
 
 
 # -- main ------------------------------------------------------------------------------
@@ -283,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"HAR files are built here once and reused ({DEFAULT_WORK})")
     ap.add_argument("--quick", action="store_true", help="smoke run: --sizes 2000,20000")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
+    ap.add_argument("--import-only", action="store_true", help="only the imports (2.), not where the time goes (3.)")
     args = ap.parse_args(argv)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
 
@@ -320,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         r = run_import(hars[n]["path"], n, work, key_file, args.workers)
         runs.append(r)
         print(f"  {n:,}: exit {r['status']}, {r['wall_s']:.1f} s, {r['rows']:,} rows in {r['parquet_files']} "
-              f"Parquet file(s); CPU: {describe_load(r['load'])}", flush=True)
+              f"Parquet file(s); CPU: {describe_load(r['load'])}\n    CPU seconds (as last sampled): the reader "
+              f"{r['reader_cpu_s']:.1f} ({1e6 * r['reader_cpu_s'] / n:.0f} µs an entry), the other processes "
+              f"{r['workers_cpu_s']:.1f} ({1e6 * r['workers_cpu_s'] / n:.0f} µs an entry)", flush=True)
         if r["status"] != 0 or r["rows"] != n or r["leftovers"]:  # what tillroll said, and what it left
             print("    " + "\n    ".join(r["output"]))
             if r["leftovers"]:
@@ -335,21 +366,30 @@ def main(argv: list[str] | None = None) -> int:
               f"| {r['load']['own_cores']:.2f} |")
 
     # 3. where the time goes
+    if args.import_only:
+        report["total_s"] = time.monotonic() - t_all
+        return finish(report, verdicts_of(runs, workers), args.json)
     n0 = sizes[0]
     print(f"\nwhere the time goes ({n0:,}-entry file, this process, one thread):", flush=True)
     s = report["split"] = split(hars[n0]["path"], load_key(key_file), min(SPLIT_ENTRIES, n0))
     us = s["us"]
-    reader, worker = us["read"] + us["pickle"], us["unpickle"] + us["capture"] + us["match_key"] + us["write"]
+    reader = us["read"] + us["pickle"]
+    worker = us["unpickle"] + us["decode"] + us["capture"] + us["match_key"] + us["write"]
     cores = os.cpu_count() or 1
-    print(f"  read_har over the whole file: {s['read_s']:.2f} s for {s['entries']:,} entries = {s['read_rate']:,.0f} "
+    print(f"  cut_har over the whole file: {s['read_s']:.2f} s for {s['entries']:,} entries = {s['read_rate']:,.0f} "
           f"entries/s\n  per entry (first {s['captured']:,}): "
           + ", ".join(f"{k} {v:,.1f} µs" for k, v in us.items())
-          + f"\n  reader (read + pickle) {reader:,.1f} µs -> at most {1e6 / reader:,.0f} entries/s whatever the "
-          f"workers; worker (unpickle + capture + match_key + write) {worker:,.1f} µs; all of it on {cores} cores "
+          + f"\n  reader (cut + pickle) {reader:,.1f} µs -> at most {1e6 / reader:,.0f} entries/s whatever the "
+          f"workers; worker (unpickle + decode + capture + match_key + write) {worker:,.1f} µs; all of it on "
+          f"{cores} cores "
           f"-> at most {cores * 1e6 / (reader + worker):,.0f} entries/s")
     s["ceiling"] = {"reader": 1e6 / reader, "cores": cores * 1e6 / (reader + worker)}
 
-    # verdicts
+    report["total_s"] = time.monotonic() - t_all
+    return finish(report, verdicts_of(runs, workers), args.json)
+
+
+def verdicts_of(runs: list[dict], workers: str) -> list:
     big, small = runs[-1], runs[0]
     note = "" if big["entries"] == N_TARGET else f"; the target is for {N_TARGET:,}"
     verdicts = [(f"import >= {TARGET_RATE:,} entries/s ({big['entries']:,} entries, workers {workers}{note})",
@@ -364,8 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts.append(("valid: every import exits 0, holds every entry and leaves no staging behind",
                      "; ".join(f"{r['entries']:,}: exit {r['status']}, {r['rows']:,} rows"
                                + (f", left {len(r['leftovers'])}" if r["leftovers"] else "") for r in runs), not bad))
-    report["total_s"] = time.monotonic() - t_all
-    return finish(report, verdicts, args.json)
+    return verdicts
 
 
 if __name__ == "__main__":

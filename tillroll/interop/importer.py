@@ -35,6 +35,7 @@ from . import formats
 from .betamax import read_betamax
 from .cassettes import NotACassette, Note, Skipped, load_document
 from .har import BrokenEntry, read_har
+from .har_bytes import NotSure, cut_har
 from .json_stream import JsonStream, JsonStreamError
 from .mitm import UnreadableFlows, read_flows
 from .postman import read_postman
@@ -42,6 +43,7 @@ from .ruby_vcr import read_ruby_vcr
 from .vcrpy import read_vcrpy
 from .workers import BATCH, InProcess, Pool, WorkerFailed
 
+CUT_HAR = True  # HAR entries handed to the capturers as bytes (False: every file read the standard way)
 PARALLEL_FROM = 4 << 20  # bytes: smaller files are captured in this process (workers take a second to start)
 _STAGING = ".import-"
 _REASONS_KEPT = 20
@@ -157,53 +159,105 @@ def _import_file(result: FileResult, cassette: Path | str, home: Path, key: byte
             result.format = fmt or formats.detect(fo, str(path))
         except formats.UnknownFormat as exc:
             raise FileNotImported(str(exc).removeprefix(f"{path} ")) from None
-        size = _size(path)
-        staging = home / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        name = parse(str(cassette)).name if is_remote(cassette) else Path(cassette).resolve().name
-        big = formats.unpacked_size(path) >= PARALLEL_FROM
-        sink = Pool(workers, staging, name, key, policy, max_body) if workers > 1 and big \
-            else InProcess(staging, name, key, policy, max_body)
-        committed = False
-        try:
-            problem = None
-            batch: list = []
+        args = (result, fo, cassette, home, key, policy, max_body, partial, workers, progress, source)
+        if result.format == formats.HAR and CUT_HAR:
             try:
-                index = -1
-                for item in _entries(fo, result.format, max_body, path, size, progress, source):
-                    if isinstance(item, Note):
-                        result.notes.append(_printable(item, source.redactor))
-                        continue
-                    index += 1
-                    if isinstance(item, Skipped):  # it names its entry: words its author wrote
-                        result.skip(-1, _printable(item, source.redactor))
-                        continue
-                    if isinstance(item, BrokenEntry):
-                        result.skip(index, str(item))
-                        continue
-                    batch.append((index, item))
-                    if len(batch) >= BATCH:
-                        sink.submit(batch)
-                        batch = []
-            except (JsonStreamError, UnreadableFlows, NotACassette, EOFError, OSError, zlib.error) as exc:
-                problem = _file_problem(exc)
-            if batch:  # the last entries, or those read before the damage
-                sink.submit(batch)
-            result.imported, skipped = sink.finish()
-            for index, why in skipped:
-                result.skip(index, why)
-            if problem is not None:
-                if partial and result.imported:
-                    _commit(staging, cassette)
-                    committed = result.kept_partial = True
-                raise FileNotImported(problem)
-            _commit(staging, cassette)
-            committed = True
-        except WorkerFailed as exc:
-            raise FileNotImported(str(exc)) from None
-        finally:
-            if not committed:
-                sink.stop()
-                shutil.rmtree(staging, ignore_errors=True)
+                return _import_cut_har(*args)
+            except NotSure:  # the standard reader judges the file (and words what is wrong with it)
+                fo.seek(0)
+        _import_entries(*args)
+
+
+def _sink(path: Path, cassette: Path | str, home: Path, key: bytes, policy: Policy, max_body: int,
+          workers: int) -> tuple[Path, Pool | InProcess]:
+    """A staging folder and what captures into it: worker processes for a big file."""
+    staging = home / f"{_STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    name = parse(str(cassette)).name if is_remote(cassette) else Path(cassette).resolve().name
+    big = formats.unpacked_size(path) >= PARALLEL_FROM
+    sink = Pool(workers, staging, name, key, policy, max_body) if workers > 1 and big \
+        else InProcess(staging, name, key, policy, max_body)
+    return staging, sink
+
+
+def _import_cut_har(result: FileResult, fo, cassette: Path | str, home: Path, key: bytes, policy: Policy,
+                    max_body: int, partial: bool, workers: int, progress, source: _Source) -> None:
+    """A HAR file cut into its entries' bytes here and decoded by the capturers. Raises
+    :class:`NotSure` (before anything is committed or counted) when the standard reader must
+    read it instead."""
+    path, size = result.path, _size(result.path)
+    staging, sink = _sink(path, cassette, home, key, policy, max_body, workers)
+    committed = False
+    try:
+        on_read = None if progress is None else (lambda: progress(path, _position(fo), size))
+        for entries in cut_har(fo, batch=BATCH, on_read=on_read):
+            sink.submit(entries)
+        if progress is not None:
+            progress(path, size or 0, size)
+        done = sink.finish()
+        if done.unsure is not None:
+            raise NotSure
+        result.imported = done.stored
+        for index, why in done.broken:  # as the standard reader skips them: in file order, first
+            result.skip(index, why)
+        for index, why in done.skipped:
+            result.skip(index, why)
+        _commit(staging, cassette)
+        committed = True
+    except WorkerFailed as exc:
+        raise FileNotImported(str(exc)) from None
+    finally:
+        if not committed:
+            sink.stop()
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _import_entries(result: FileResult, fo, cassette: Path | str, home: Path, key: bytes, policy: Policy,
+                    max_body: int, partial: bool, workers: int, progress, source: _Source) -> None:
+    """A file read the standard way: entries decoded here, raw exchanges handed over."""
+    path, size = result.path, _size(result.path)
+    staging, sink = _sink(path, cassette, home, key, policy, max_body, workers)
+    committed = False
+    try:
+        problem = None
+        batch: list = []
+        try:
+            index = -1
+            for item in _entries(fo, result.format, max_body, path, size, progress, source):
+                if isinstance(item, Note):
+                    result.notes.append(_printable(item, source.redactor))
+                    continue
+                index += 1
+                if isinstance(item, Skipped):  # it names its entry: words its author wrote
+                    result.skip(-1, _printable(item, source.redactor))
+                    continue
+                if isinstance(item, BrokenEntry):
+                    result.skip(index, str(item))
+                    continue
+                batch.append((index, item))
+                if len(batch) >= BATCH:
+                    sink.submit(batch)
+                    batch = []
+        except (JsonStreamError, UnreadableFlows, NotACassette, EOFError, OSError, zlib.error) as exc:
+            problem = _file_problem(exc)
+        if batch:  # the last entries, or those read before the damage
+            sink.submit(batch)
+        done = sink.finish()
+        result.imported = done.stored
+        for index, why in done.skipped:
+            result.skip(index, why)
+        if problem is not None:
+            if partial and result.imported:
+                _commit(staging, cassette)
+                committed = result.kept_partial = True
+            raise FileNotImported(problem)
+        _commit(staging, cassette)
+        committed = True
+    except WorkerFailed as exc:
+        raise FileNotImported(str(exc)) from None
+    finally:
+        if not committed:
+            sink.stop()
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _entries(fo, fmt: str, max_body: int, path: Path, size: int | None, progress,

@@ -2,10 +2,14 @@
 
 Decoding and redaction (:func:`~tillroll.capture.pipeline.capture`) is most of an import's cost and
 runs one entry at a time in Python, so a big file is spread over worker processes: the
-parent reads the file and hands out batches of raw exchanges through a bounded queue
-(memory stays bounded however big the file), and each worker captures its batches and
-appends them with its own writer into the same staging cassette (the store takes several
-writers). Recorded order is by ``started_at``, so it does not matter who wrote what.
+parent reads the file and hands out batches through a bounded queue (memory stays bounded
+however big the file), and each worker captures its batches and appends them with its own
+writer into the same staging cassette (the store takes several writers). Recorded order is
+by ``started_at``, so it does not matter who wrote what.
+
+A batch is either raw exchanges (``(entry index, raw)`` pairs) or, for HAR, the entries'
+own bytes (:class:`~.har_bytes.EntryBytes`), which the worker decodes itself: the reader
+then builds and pickles no object per entry.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from tillroll.capture import DEFAULT_MAX_BODY
 from tillroll.capture import capture_keyed
@@ -21,6 +25,7 @@ from tillroll.capture import Policy
 from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
 from tillroll.store import CassetteError, CassetteWriter
+from .har_bytes import EntryBytes, decode_entries
 
 BATCH = 256
 Skipped = list[tuple[int, str]]
@@ -28,6 +33,38 @@ Skipped = list[tuple[int, str]]
 
 class WorkerFailed(Exception):
     """A worker process died or could not write: the file is not imported."""
+
+
+class Finished(NamedTuple):
+    """What the workers did: exchanges stored, entries skipped by capture or the store,
+    entries that could not be raw exchanges (HAR entries decoded by the workers), and the
+    index of the first entry they left to the standard reader (None when none)."""
+    stored: int
+    skipped: Skipped
+    broken: Skipped
+    unsure: int | None
+
+
+class _Tally:
+    """One capturer's counts, in a worker or in the parent."""
+
+    def __init__(self):
+        self.stored, self.skipped, self.broken, self.unsure = 0, [], [], None
+
+    def take(self, batch, redactor: Redactor, writer: CassetteWriter, max_body: int) -> None:
+        """Capture one batch (raw exchanges, or HAR entries' bytes decoded here first)."""
+        if self.unsure is not None:
+            return  # the file is read again the standard way: nothing more is worth doing
+        if isinstance(batch, EntryBytes):
+            batch, broken, self.unsure = decode_entries(batch, max_body)
+            self.broken += broken
+            if self.unsure is not None:
+                return
+        self.stored += capture_batch(batch, redactor, writer, self.skipped, max_body)
+
+    def finished(self, writer: CassetteWriter) -> Finished:
+        stored = self.stored - _refused(writer, self.skipped)
+        return Finished(stored, self.skipped, self.broken, self.unsure)  # in the order captured
 
 
 def capture_batch(batch: Iterable[tuple[int, RawExchange]], redactor: Redactor, writer: CassetteWriter,
@@ -52,20 +89,20 @@ class InProcess:
         self._redactor = Redactor(key, policy)
         self._max_body = max_body
         self._writer = CassetteWriter(staging, cassette=name)
-        self._stored, self._skipped = 0, []
+        self._tally = _Tally()
 
-    def submit(self, batch: list[tuple[int, RawExchange]]) -> None:
+    def submit(self, batch: list[tuple[int, RawExchange]] | EntryBytes) -> None:
         try:
-            self._stored += capture_batch(batch, self._redactor, self._writer, self._skipped, self._max_body)
+            self._tally.take(batch, self._redactor, self._writer, self._max_body)
         except CassetteError as exc:
             raise WorkerFailed(f"could not be written: {exc}") from None
 
-    def finish(self) -> tuple[int, Skipped]:
+    def finish(self) -> Finished:
         try:
             self._writer.close()
         except CassetteError as exc:
             raise WorkerFailed(f"could not be written: {exc}") from None
-        return self._stored - _refused(self._writer, self._skipped), self._skipped
+        return self._tally.finished(self._writer)
 
     def stop(self) -> None:
         try:
@@ -87,7 +124,7 @@ class Pool:
         for proc in self._procs:
             proc.start()
 
-    def submit(self, batch: list[tuple[int, RawExchange]]) -> None:
+    def submit(self, batch: list[tuple[int, RawExchange]] | EntryBytes) -> None:
         while True:
             try:
                 self._inbox.put(batch, timeout=1.0)
@@ -95,27 +132,29 @@ class Pool:
             except queue.Full:
                 self._check_alive()
 
-    def finish(self) -> tuple[int, Skipped]:
+    def finish(self) -> Finished:
         """Let the workers drain the queue and close their writers; their counts."""
         for _ in self._procs:
             self.submit(None)  # type: ignore[arg-type]
-        stored, skipped, problems = 0, [], []
+        stored, skipped, broken, unsure, problems = 0, [], [], [], []
         for _ in self._procs:
             while True:
                 try:
-                    n, s, problem = self._results.get(timeout=1.0)
+                    done, problem = self._results.get(timeout=1.0)
                     break
                 except queue.Empty:
                     self._check_alive()
-            stored += n
-            skipped += s
+            stored += done.stored
+            skipped += done.skipped
+            broken += done.broken
+            unsure += [] if done.unsure is None else [done.unsure]
             if problem:
                 problems.append(problem)
         for proc in self._procs:
             proc.join(30)
         if problems:
             raise WorkerFailed(problems[0])
-        return stored, sorted(skipped)
+        return Finished(stored, sorted(skipped), sorted(broken), min(unsure, default=None))
 
     def stop(self) -> None:
         """Stop at once (the file is being abandoned)."""
@@ -133,13 +172,13 @@ class Pool:
 
 def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy, max_body: int) -> None:
     redactor = Redactor(key, policy)
-    stored, skipped, problem = 0, [], None
+    tally, problem = _Tally(), None
     writer = CassetteWriter(staging, cassette=name)
     try:
         while (batch := inbox.get()) is not None:
             if problem is None:  # after a write failure, only drain the queue
                 try:
-                    stored += capture_batch(batch, redactor, writer, skipped, max_body)
+                    tally.take(batch, redactor, writer, max_body)
                 except CassetteError as exc:
                     problem = f"could not be written: {exc}"
     finally:
@@ -147,8 +186,7 @@ def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy, 
             writer.close()
         except CassetteError as exc:
             problem = problem or f"could not be written: {exc}"
-        stored -= _refused(writer, skipped)
-        results.put((stored, skipped, problem))
+        results.put((tally.finished(writer), problem))
 
 
 def _refused(writer: CassetteWriter, skipped: Skipped) -> int:
