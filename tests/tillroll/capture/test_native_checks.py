@@ -61,3 +61,38 @@ def test_the_sweep_sees_a_value_where_the_pure_search_does(text, values):
     for v in values:
         s.remember(v, "tillroll:x:0123456789ab")
     assert s.needed(text) == bool(found)
+
+
+# -- which walk reads a body, and when the key reader falls back --------------------------------
+
+def _captured(body: str):
+    from tests.samples import exchange, redactor
+    from tillroll.capture import capture_keyed
+    r = redactor()
+    ex = capture_keyed(exchange("POST", "api.mydrycleaner.com", "/q", body=body.encode("utf-8")), r)
+    return r, ex
+
+
+def test_a_one_byte_body_is_read_as_bytes_through_the_key_table():
+    r, ex = _captured('{"SessionID": "s-123456789", "Parameters": {"Email": "ann@example.com", "Note": "caf\u00e9"}}')
+    names = {len(table) for table in r.key_tables.values()}
+    assert names and max(names) >= 4  # the byte walk judged the body's names once, into its table
+    assert "ann@example.com" not in ex.request_body_text and "s-123456789" not in ex.request_body_text
+
+
+def test_a_wider_body_takes_the_walk_over_str_and_is_redacted_the_same():
+    r, ex = _captured('{"SessionID": "s-123456789", "Parameters": {"Email": "ann@example.com", "Note": "\u20ac5"}}')
+    assert all(len(table) == 0 for table in r.key_tables.values())  # not through the byte walk
+    assert "ann@example.com" not in ex.request_body_text and "s-123456789" not in ex.request_body_text
+    assert "\u20ac5" in ex.request_body_text
+
+
+def test_the_key_reader_leaves_a_text_it_is_not_sure_of_to_the_document():
+    from tillroll.capture import match_doc
+    from tests.samples import redactor
+    r = redactor()
+    rule_for, skipped = match_doc._judged(r, match_doc.BY_NAME["spot"])
+    table = r.match_memo["spot"][2]
+    for text in ('{"a": 1, "a": 2}', '{"a": NaN}', '{"a": 1e999}', '[' * 150 + ']' * 150, '{"a": 1',
+                 '{"a": "\\x"}', '{"a": 01}'):
+        assert native.match_ext.clean_canonical(text, rule_for, frozenset(), skipped, table) is None
