@@ -151,7 +151,7 @@ def _judged(redactor: Redactor, profile: Profile) -> tuple[Callable[[str], Rule 
     judged once, not once per document), at most :data:`JUDGED_KEPT` names a vendor."""
     judged = redactor.match_memo.get(profile.name)
     if judged is None:
-        table = native.ext.KeyTable() if native.ext is not None else None  # the compiled reader's
+        table = native.table_ext.KeyTable() if native.table_ext is not None else None  # the compiled reader's
         judged = redactor.match_memo.setdefault(profile.name, (redactor.start(profile.rule).rule_for, {}, table))
     return judged[0], judged[1]
 
@@ -219,4 +219,7 @@ if native.match_ext is not None:
     native.match_ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT,
                                      pure_canonical, 2 * jsonish.MAX_DEPTH)
     _clean, _canonical = native.match_ext.clean, native.match_ext.canonical  # noqa: F811
-_clean_canonical = native.match_ext.clean_canonical if native.match_ext is not None else None
+_clean_canonical = None  # the compiled reader of the key from text (None: the document path)
+if native.reader_ext is not None:
+    native.reader_ext.configure_reader(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT, jsonish.MAX_DEPTH)
+    _clean_canonical = native.reader_ext.clean_canonical

@@ -348,4 +348,4 @@ def _ascii_pairs(pairs: list[tuple[str, str]]) -> bool:
 
 pure_storable_checks = (_non_ascii_fields, _ascii_pairs)  # the oracles of the compiled checks
 if native.ext is not None:
-    _non_ascii_fields, _ascii_pairs = native.ext.non_ascii_fields, native.ext.ascii_pairs  # noqa: F811
+    _non_ascii_fields, _ascii_pairs = native.record_ext.non_ascii_fields, native.record_ext.ascii_pairs  # noqa: F811

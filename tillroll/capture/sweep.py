@@ -104,7 +104,7 @@ class Sweep:
         if native.ext is not None and values:
             if len(text) >= _FILTER_FROM:
                 values = native.ext.Bigrams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
-            return any(stands_in(value, text) for value in native.ext.sweep_candidates(text, values, _MIN_SWEEP))
+            return any(stands_in(value, text) for value in native.record_ext.sweep_candidates(text, values, _MIN_SWEEP))
         for value in values:
             if len(value) < _MIN_SWEEP:
                 continue

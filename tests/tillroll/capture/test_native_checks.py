@@ -27,7 +27,7 @@ def test_the_non_ascii_fields_are_the_pure_ones(values):
     ex = dataclasses.replace(ex, **{name: value for name, value in zip(pipeline._TEXT_FIELDS, values)
                                     if name not in ("method", "scheme", "host", "path") or value is not None})
     pure_fields, _ = pipeline.pure_storable_checks
-    assert list(native.ext.non_ascii_fields(ex, pipeline._TEXT_FIELDS)) == pure_fields(ex, pipeline._TEXT_FIELDS)
+    assert list(native.record_ext.non_ascii_fields(ex, pipeline._TEXT_FIELDS)) == pure_fields(ex, pipeline._TEXT_FIELDS)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -35,7 +35,7 @@ def test_the_non_ascii_fields_are_the_pure_ones(values):
                                                                                     max_size=2), max_size=5))
 def test_ascii_pairs_answers_as_the_pure_one(pairs):
     _, pure_pairs = pipeline.pure_storable_checks
-    assert native.ext.ascii_pairs(pairs) == pure_pairs(pairs)
+    assert native.record_ext.ascii_pairs(pairs) == pure_pairs(pairs)
 
 
 VALUES = st.one_of(st.text(max_size=20), st.text(alphabet=string.ascii_letters + string.digits + "._~- @+/\u00e9\n",
@@ -45,7 +45,7 @@ VALUES = st.one_of(st.text(max_size=20), st.text(alphabet=string.ascii_letters +
 @settings(max_examples=3000, deadline=None)
 @given(value=VALUES)
 def test_the_compiled_needle_is_the_pure_one(value):
-    assert native.ext.needle(value) == sweep._needle(value)
+    assert native.record_ext.needle(value) == sweep._needle(value)
 
 
 @settings(max_examples=2000, deadline=None)
@@ -55,7 +55,7 @@ def test_the_sweep_sees_a_value_where_the_pure_search_does(text, values):
     """Whether a sweep is needed: the compiled candidates then ``stands_in`` give the answer
     of searching every value, every form."""
     found = [v for v in values if len(v) >= 6 and sweep.stands_in(v, text)]
-    candidates = native.ext.sweep_candidates(text, values, 6)
+    candidates = native.record_ext.sweep_candidates(text, values, 6)
     assert set(found) <= set(candidates)  # never rules out a value that stands in the text
     s = sweep.Sweep()
     for v in values:
@@ -95,4 +95,4 @@ def test_the_key_reader_leaves_a_text_it_is_not_sure_of_to_the_document():
     table = r.match_memo["spot"][2]
     for text in ('{"a": 1, "a": 2}', '{"a": NaN}', '{"a": 1e999}', '[' * 150 + ']' * 150, '{"a": 1',
                  '{"a": "\\x"}', '{"a": 01}'):
-        assert native.match_ext.clean_canonical(text, rule_for, frozenset(), skipped, table) is None
+        assert native.reader_ext.clean_canonical(text, rule_for, frozenset(), skipped, table) is None
