@@ -72,7 +72,7 @@ $(VENV)/.installed-fuzz: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.installed-run
 
 fuzz: $(VENV)/.installed-fuzz
-	@status=0; for target in jsonish capture; do \
+	@status=0; for target in jsonish capture pass; do \
 	  rm -rf $(FUZZ_OUT)/$$target/findings; mkdir -p $(FUZZ_OUT)/$$target/corpus; \
 	  echo "== fuzz/fuzz_$$target.py for $(FUZZ_SECONDS) s"; \
 	  $(if $(FUZZ_KEEP_GOING),FUZZ_KEEP_GOING=$(FUZZ_OUT)/$$target/findings) \

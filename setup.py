@@ -1,5 +1,6 @@
 """Builds the optional compiled capture path (tillroll/capture/_native.pyx, _json_text.pyx,
-_keyed_digest.pyx, _match_key.pyx), as aiohttp, yarl and frozenlist build theirs: Cython at
+_byte_walk.pyx, _key_table.pyx, _keyed_digest.pyx, _match_key.pyx, _key_reader.pyx,
+_record.pyx), as aiohttp, yarl and frozenlist build theirs: Cython at
 install, and when it cannot be built (no C compiler, TILLROLL_NO_EXTENSIONS=1) the install
 still succeeds on the pure-Python path.
 Everything else is declared in pyproject.toml."""
@@ -32,6 +33,8 @@ class OptionalBuildExt(build_ext):
               file=sys.stderr)
 
 
+CAPTURE_EXTENSIONS = ("_native", "_key_table", "_json_text", "_byte_walk", "_keyed_digest", "_match_key", "_key_reader",
+                      "_record")
 ext_modules = []
 if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
     try:
@@ -41,7 +44,7 @@ if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
     else:
         try:
             ext_modules = cythonize([Extension(f"tillroll.capture.{name}", [f"tillroll/capture/{name}.pyx"])
-                                     for name in ("_native", "_json_text", "_keyed_digest", "_match_key")]
+                                     for name in CAPTURE_EXTENSIONS]
                                     + [Extension("tillroll.interop._entry_spans", ["tillroll/interop/_entry_spans.pyx"])],
                                     compiler_directives={"language_level": 3}, quiet=True)
         except Exception as exc:  # a Cython that cannot compile it: still install, on the pure path

@@ -18,12 +18,18 @@ cdef object _BIG = 10 ** 12
 
 
 def configure(no_rule, contextual_rule, normalise, Py_ssize_t min_length):
-    """The markers and pure functions the walk defers to."""
+    """The markers and pure functions the walk (and the walk over bytes) defers to."""
     global _NO_RULE, _contextual_rule, _normalise, _MIN_LENGTH
     _NO_RULE = no_rule
     _contextual_rule = contextual_rule
     _normalise = normalise
     _MIN_LENGTH = min_length
+    _byte_walk.configure(contextual_rule, normalise, min_length)
+
+
+from tillroll.capture import _byte_walk
+
+cdef object _walk_bytes = _byte_walk.walk
 
 
 import json as _json
@@ -53,26 +59,30 @@ cdef object _dumps = _json.dumps
 
 def redact_json_text(self, str text, str where, tuple at):
     """``Pass.json_text_at``: :func:`tillroll.capture.json_text.redact_text`, compiled."""
-    cdef _TextWalk w = _TextWalk(self, text, at)
+    cdef _TextWalk w
     cdef Py_ssize_t i = 0, last = 0, start, end, before = 0, inside = 0, s, e
-    cdef list out
+    cdef list out, edits
     cdef tuple edit
     cdef str redacted = text
     while Py_UNICODE_ISSPACE(text[i]):
         i += 1
-    w.value(i, where, None, 0 if at else -1)
-    if w.edits:
+    if PyUnicode_KIND(text) == 1:
+        edits, start, end = _walk_bytes(self, text, at, where, i)
+    else:
+        w = _TextWalk(self, text, at)
+        w.value(i, where, None, 0 if at else -1)
+        edits, start, end = w.edits, w.found_start, w.found_end
+    if edits:
         out = []
-        for edit in w.edits:
+        for edit in edits:
             out.append(text[last:<Py_ssize_t>edit[0]])
             out.append(edit[2])
             last = edit[1]
         out.append(text[last:])
         redacted = "".join(out)
-    if w.found_end < 0:
+    if end < 0:
         return redacted, None
-    start, end = w.found_start, w.found_end  # moved by the edits before it, stretched by those inside it
-    for edit in w.edits:
+    for edit in edits:  # the part moved by the edits before it, stretched by those inside it
         s, e = edit[0], edit[1]
         if e <= start:
             before += len(<str>edit[2]) - (e - s)

@@ -441,4 +441,3 @@ cdef class Bigrams:
                 return False
             prev = cur
         return True
-

@@ -60,19 +60,30 @@ def match_document(ex: Exchange, redactor: Redactor) -> dict[str, Any]:
     body = None
     if params is None:
         body = _body(ex.request_body_text, ex.request_body_bytes, rule_for, volatile, skipped)
-    query = sorted(
-        [k, v] for k, v in parse_qsl(ex.query or "", keep_blank_values=True)
-        if not _skipped(k, rule_for, volatile, skipped) and not _secret_value(v)
-    )
     return {
         "method": ex.method,
         "host": f"{ex.host}:{ex.port}",
-        "path": "/".join("*" if _secret_value(seg) else seg for seg in (ex.path or "").split("/")),
+        "path": _path(ex.path),
         "operation": ex.operation,
         "params": params,
-        "query": query,
+        "query": _query(ex.query, rule_for, volatile, skipped),
         "body": body,
     }
+
+
+def _query(query: str | None, rule_for, volatile: frozenset[str], skipped: dict[str, bool]) -> list[list[str]]:
+    """The query pairs that take part in matching, sorted (a multiset: order does not matter)."""
+    if not query:
+        return []
+    return sorted(
+        [k, v] for k, v in parse_qsl(query, keep_blank_values=True)
+        if not _skipped(k, rule_for, volatile, skipped) and not _secret_value(v)
+    )
+
+
+def _path(path: str | None) -> str:
+    """The redacted path with its secret segments as ``*``."""
+    return "/".join("*" if _secret_value(seg) else seg for seg in (path or "").split("/"))
 
 
 STORED = tuple(c for c in COMPONENTS if c != "host")
@@ -92,7 +103,38 @@ _canonical = _CANONICAL.encode
 
 
 def match_key(ex: Exchange, redactor: Redactor) -> str:
+    """The stored match key of *ex*: :func:`key_text` of its :func:`match_document`."""
+    if _clean_canonical is not None:
+        fast = _key_from_text(ex, redactor)
+        if fast is not None:
+            return fast
     return key_text(match_document(ex, redactor))
+
+
+def _key_from_text(ex: Exchange, redactor: Redactor) -> str | None:
+    """:func:`match_key` with the parameters (or the JSON body) read from their stored text
+    into the key's text at once (compiled: ``_match_key.clean_canonical``), not parsed into
+    values, cleaned and encoded; None where that reader is not sure, and the document decides."""
+    profile = BY_NAME.get(ex.vendor or "", GENERIC)
+    rule_for, skipped = _judged(redactor, profile)
+    table = redactor.match_memo[profile.name][2]
+    volatile = profile.volatile
+    params = body = "null"
+    if ex.params_json:
+        params = _clean_canonical(ex.params_json, rule_for, volatile, skipped, table)
+        if params is None or params == "null":  # unsure; or no parameters after all: the body decides
+            return None
+    else:
+        text = ex.request_body_text
+        if text is not None and text.lstrip()[:1] in ("{", "["):
+            body = _clean_canonical(text, rule_for, volatile, skipped, table)
+            if body is None:
+                return None
+        else:
+            body = _canonical(_body(text, ex.request_body_bytes, rule_for, volatile, skipped))
+    return storable(f'{{"body":{body},"method":{_canonical(ex.method)},"operation":{_canonical(ex.operation)},'
+                    f'"params":{params},"path":{_canonical(_path(ex.path))},'
+                    f'"query":{_canonical(_query(ex.query, rule_for, volatile, skipped))}}}')
 
 
 def capture_keyed(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX_BODY) -> Exchange:
@@ -109,8 +151,9 @@ def _judged(redactor: Redactor, profile: Profile) -> tuple[Callable[[str], Rule 
     judged once, not once per document), at most :data:`JUDGED_KEPT` names a vendor."""
     judged = redactor.match_memo.get(profile.name)
     if judged is None:
-        judged = redactor.match_memo.setdefault(profile.name, (redactor.start(profile.rule).rule_for, {}))
-    return judged
+        table = native.table_ext.KeyTable() if native.table_ext is not None else None  # the compiled reader's
+        judged = redactor.match_memo.setdefault(profile.name, (redactor.start(profile.rule).rule_for, {}, table))
+    return judged[0], judged[1]
 
 
 JUDGED_KEPT = 4096  # key names come from the traffic: the memo of each vendor is bounded
@@ -176,3 +219,7 @@ if native.match_ext is not None:
     native.match_ext.configure_match(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT,
                                      pure_canonical, 2 * jsonish.MAX_DEPTH)
     _clean, _canonical = native.match_ext.clean, native.match_ext.canonical  # noqa: F811
+_clean_canonical = None  # the compiled reader of the key from text (None: the document path)
+if native.reader_ext is not None:
+    native.reader_ext.configure_reader(PREFIX, DROPPED, SECRET_LABELS, _UNMATCHED, normalise, JUDGED_KEPT, jsonish.MAX_DEPTH)
+    _clean_canonical = native.reader_ext.clean_canonical

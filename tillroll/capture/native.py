@@ -1,7 +1,9 @@
 """Which implementation of the capture hot path runs: the compiled one
 (:mod:`tillroll.capture._native`, :mod:`tillroll.capture._json_text`,
-:mod:`tillroll.capture._keyed_digest` and :mod:`tillroll.capture._match_key`, Cython, built
-at install when a C compiler is there)
+:mod:`tillroll.capture._byte_walk`, :mod:`tillroll.capture._key_table`,
+:mod:`tillroll.capture._keyed_digest`, :mod:`tillroll.capture._match_key`,
+:mod:`tillroll.capture._key_reader` and :mod:`tillroll.capture._record`, Cython, built at
+install when a C compiler is there)
 or the pure-Python one it accelerates, which is the oracle and the fallback.
 
 ``TILLROLL_NO_EXTENSIONS=1`` runs the pure path even where the extension is built (as
@@ -18,20 +20,27 @@ ext = None  # the compiled detectors, JSON checks and walk over parsed values
 text_ext = None  # the compiled walk over a JSON text (tillroll.capture._json_text)
 digest_ext = None  # the compiled keyed digest of pseudonyms (tillroll.capture._keyed_digest)
 match_ext = None  # the compiled cleaning and canonical text of match documents (tillroll.capture._match_key)
+reader_ext = None  # the match key read straight from a JSON text (tillroll.capture._key_reader)
+table_ext = None  # key names judged once, found by their bytes (tillroll.capture._key_table)
+record_ext = None  # the whole record's storable-text check and the sweep's needles (tillroll.capture._record)
 _why = "TILLROLL_NO_EXTENSIONS is set"
 if not DISABLED:
     try:
         from . import _json_text as text_ext  # type: ignore[no-redef]
+        from . import _key_reader as reader_ext  # type: ignore[no-redef]
+        from . import _key_table as table_ext  # type: ignore[no-redef]
         from . import _keyed_digest as digest_ext  # type: ignore[no-redef]
         from . import _match_key as match_ext  # type: ignore[no-redef]
+        from . import _record as record_ext  # type: ignore[no-redef]
         from . import _native as ext  # type: ignore[no-redef]
-    except ImportError:
-        ext = text_ext = digest_ext = match_ext = None  # all or none: the paths are never mixed
+    except ImportError:  # all or none: the paths are never mixed
+        ext = text_ext = digest_ext = match_ext = reader_ext = table_ext = record_ext = None
         _why = "the compiled extension is not built (no C compiler at install?)"
 
 
 def describe() -> str:
     """One line for ``tillroll --version`` and the install: which capture path runs."""
     if ext is not None:
-        return "capture: native (Cython extensions tillroll.capture._native, _json_text, _keyed_digest, _match_key)"
+        return ("capture: native (Cython extensions tillroll.capture._native, _json_text, _byte_walk, _key_table, "
+                "_keyed_digest, _match_key, _key_reader, _record)")
     return f"capture: pure Python ({_why})"

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 from tillroll.store.exchange import Exchange, split_body
 
-from . import jsonish
+from . import jsonish, native
 from .content import UndecodableContent, decode_content
 from .detectors import has_secret
 from .raw import RawExchange
@@ -323,10 +323,8 @@ def _make_storable(ex: Exchange) -> None:
     """Every text of *ex* encodable as UTF-8: a lone surrogate (from a ``\\ud800`` JSON
     escape, or a header byte mitmproxy kept with ``surrogateescape``) becomes U+FFFD.
     Arrow refuses such text, and one refused row must not cost a whole recording."""
-    for name in _TEXT_FIELDS:
-        value = getattr(ex, name)
-        if value is not None and not value.isascii():
-            setattr(ex, name, storable(value))
+    for name in _non_ascii_fields(ex, _TEXT_FIELDS):
+        setattr(ex, name, storable(getattr(ex, name)))
     ex.request_headers = _storable_pairs(ex.request_headers)
     if ex.response_headers:
         ex.response_headers = _storable_pairs(ex.response_headers)
@@ -334,6 +332,20 @@ def _make_storable(ex: Exchange) -> None:
 
 
 def _storable_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    if all(a.isascii() and b.isascii() for a, b in pairs):
+    if _ascii_pairs(pairs):
         return pairs
     return [(storable(a), storable(b)) for a, b in pairs]
+
+
+def _non_ascii_fields(ex: Exchange, names: tuple[str, ...]) -> list[str]:
+    """The names of *ex*'s text fields that are not ASCII (only they can hold a surrogate)."""
+    return [name for name in names if (value := getattr(ex, name)) is not None and not value.isascii()]
+
+
+def _ascii_pairs(pairs: list[tuple[str, str]]) -> bool:
+    return all(a.isascii() and b.isascii() for a, b in pairs)
+
+
+pure_storable_checks = (_non_ascii_fields, _ascii_pairs)  # the oracles of the compiled checks
+if native.ext is not None:
+    _non_ascii_fields, _ascii_pairs = native.record_ext.non_ascii_fields, native.record_ext.ascii_pairs  # noqa: F811

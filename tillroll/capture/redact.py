@@ -58,6 +58,7 @@ class Redactor:
         self.key_id = key_id(key)
         self._rule_caches: dict[Any, dict[str, Rule]] = {}
         self.match_memo: dict[str, Any] = {}  # match_doc's, by vendor: what it judged of key names
+        self.key_tables: dict[Any, Any] = {}  # the compiled walk's, by rule set: what it judged of key names
 
     def pseudonym(self, label: str, value: str) -> str:
         return f"{PREFIX}{label}:{self.digest(value)}"

@@ -101,8 +101,10 @@ class Sweep:
         text's pairs of characters, built in one pass, rules most values out before any
         search."""
         values = self.seen
-        if native.ext is not None and len(text) >= _FILTER_FROM and values:
-            values = native.ext.Bigrams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
+        if native.ext is not None and values:
+            if len(text) >= _FILTER_FROM:
+                values = native.ext.Bigrams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
+            return any(stands_in(value, text) for value in native.record_ext.sweep_candidates(text, values, _MIN_SWEEP))
         for value in values:
             if len(value) < _MIN_SWEEP:
                 continue

@@ -7,8 +7,8 @@ Skipped, and reported, when the extension is not built or TILLROLL_NO_EXTENSIONS
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
+import re
 import string
 
 import pytest
@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.canaries import leaks
+from tests.pure_path import pure_bindings, pure_path
 from tests.replay.test_pseudonym_matching import exchanges as vendor_exchanges
 from tests.samples import exchange, redactor
 from tests.tillroll.capture.test_canaries import (
@@ -36,33 +37,13 @@ from tillroll.capture import (
     jsonish,
     match_doc,
     native,
+    pipeline,
     redact,
     sweep,
 )
 from tillroll.store.exchange import to_record_batch
 
 pytestmark = pytest.mark.skipif(native.ext is None, reason=native.describe())
-
-
-@contextlib.contextmanager
-def pure_path():
-    """Every binding the compiled path replaced, pointed back at the pure functions."""
-    pure_dict, pure_list, pure_json, pure_json_text, pure_headers, pure_apply = redact.pure_walk
-    bindings = [(detectors, "maybe_secret", detectors.pure_maybe_secret),
-                (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
-                (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
-                (redact.Pass, "headers", pure_headers), (redact.Pass, "_apply", pure_apply), (match_doc, "_clean", match_doc.pure_clean),
-                (match_doc, "_canonical", match_doc.pure_canonical),
-                (redact, "maybe_secret", detectors.pure_maybe_secret),
-                (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list)]
-    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in bindings]
-    for obj, name, value in bindings:
-        setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        for obj, name, value in saved:
-            setattr(obj, name, value)
 
 
 def stored(raw) -> list:
@@ -82,6 +63,20 @@ def both_paths(raw) -> tuple[list, list]:
 def test_the_compiled_path_is_the_one_that_runs():
     assert redact.Pass._dict is native.ext.redact_dict and detectors.maybe_secret is native.ext.maybe_secret
     assert "native" in native.describe()
+
+
+def test_the_pure_path_leaves_no_compiled_function_bound():
+    """A compiled binding added at import but not to tests/pure_path.py would make the
+    differential tests compare the compiled path with itself."""
+    def compiled(owner):
+        return sorted(name for name, value in vars(owner).items()
+                      if (getattr(value, "__module__", None) or "").startswith("tillroll.capture._")
+                      and not isinstance(value, type))  # a compiled class (KeyTable, KeyedDigest) is a value's type
+    owners = (detectors, jsonish, redact, redact.Pass, match_doc, pipeline, sweep)
+    assert all(compiled(owner) for owner in (redact.Pass, match_doc))  # what the check looks for is there
+    with pure_path():
+        assert native.ext is None and [compiled(owner) for owner in owners] == [[] for _ in owners]
+    assert all(getattr(owner, name) is not value for owner, name, value in pure_bindings())  # and put back
 
 
 # -- the primitives, string by string ------------------------------------------------------------
@@ -285,3 +280,88 @@ def test_the_sweeps_filter_answers_as_the_pure_definition(text, values, cut, tai
         assert table.may_hold(v) == sweep.bigrams_may_hold(text, v)
         if v in text:
             assert table.may_hold(v)
+
+
+# -- the match key read from the parameters' text (match_doc._key_from_text) ---------------------
+
+def _texts_of(value):
+    """Ways the same JSON value is written: compact, spaced, indented, ASCII-escaped, slashes escaped."""
+    yield json.dumps(value, ensure_ascii=False)
+    yield json.dumps(value, indent=2, ensure_ascii=True)
+    yield json.dumps(value, separators=(" , ", " :\t")).replace("/", "\\/")
+
+
+NUMBER_TOKENS = st.sampled_from(["0", "-0", "-0.0", "1.0", "1e5", "1E+5", "2.50", "1e-7", "-12.5e3", "123456789012345678901234567890",
+                                 "1e400", "-1e400", "NaN", "Infinity", "01", "1.", ".5", "+1", "9" * 4500,
+                                 "0.0", "0.00", "10.0", "10.50", "0.0001", "-0.0001", "0.00001", "0.000010", "1.05",
+                                 "123456789012345.5", "12345678901234.5", "0.30000000000000004", "1234567890123456.0",
+                                 "99999999999999999.0", "5e-324", "2.2250738585072014e-308"])
+DECIMALS = st.builds(lambda sign, whole, fraction: f"{sign}{whole}.{fraction}", st.sampled_from(["", "-"]),
+                     st.sampled_from(["0", "1", "10", "99999", "123456789012345", "1234567890123456"]),
+                     st.text("0123456789", min_size=1, max_size=18))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(token=DECIMALS | NUMBER_TOKENS)
+def test_the_key_read_from_text_spells_numbers_as_the_parse_and_encoder(token):
+    text = f'{{"amount": {token}, "items": [{token}]}}'
+    rule_for = redactor().start(match_doc.BY_NAME["xgl"].rule).rule_for
+    fast = native.reader_ext.clean_canonical(text, rule_for, frozenset(), {}, native.table_ext.KeyTable())
+    try:
+        oracle = match_doc.pure_canonical(match_doc.pure_clean(json.loads(text), rule_for, frozenset()))
+    except ValueError:
+        assert fast is None
+        return
+    assert fast is None or fast == oracle
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", token) and len(token) < 40:
+        assert fast == oracle  # every JSON number without an exponent is read
+
+
+@settings(max_examples=3000, deadline=None)
+@given(value=st.recursive(MATCH_LEAVES | KEY_TEXT_LEAVES, lambda c: st.lists(c, max_size=3) | st.dictionaries(
+           MATCH_KEYS | st.text(KEY_TEXT_CHARS, max_size=5), c, max_size=4), max_leaves=15),
+       vendor=st.sampled_from(["spot", "xgl", "spoonity", "spoton", "generic"]))
+def test_the_key_read_from_text_is_the_cleaned_documents(value, vendor):
+    profile = match_doc.BY_NAME[vendor]
+    rule_for = redactor().start(profile.rule).rule_for
+    one_byte = all(ord(c) < 256 for c in json.dumps(value, ensure_ascii=False))
+    for text in _texts_of(value):
+        oracle = match_doc.pure_canonical(match_doc.pure_clean(json.loads(text), rule_for, profile.volatile))
+        fast = native.reader_ext.clean_canonical(text, rule_for, profile.volatile, {}, native.table_ext.KeyTable())
+        if one_byte:
+            assert fast is not None  # Latin-1 text json.dumps wrote is always read: the fast path is taken
+        assert fast is None or fast == oracle  # wider text: left to the document path
+
+
+@settings(max_examples=3000, deadline=None)
+@given(parts=st.lists(st.one_of(NUMBER_TOKENS, st.sampled_from(['"a"', '"a\\u00e9\\n"', '"\\ud800"', '"bad\\x"', '"raw\tcontrol"',
+                                                               "true", "false", "null", "tru", "nul", '"password"',
+                                                               '"tillroll:jwt:0123456789ab"'])), min_size=1, max_size=4),
+       shape=st.sampled_from(["array", "object", "duplicate", "bare", "trailing", "unclosed"]))
+def test_the_key_read_from_text_is_none_or_the_documents_for_odd_texts(parts, shape):
+    """Numbers json.loads turns into other spellings or refuses, escapes, keys named twice,
+    broken texts: the reader gives the same text as the parse-clean-encode path, or None
+    (that path then decides), never a different key."""
+    if shape == "array":
+        text = "[" + ",".join(parts) + "]"
+    elif shape == "object":
+        text = "{" + ",".join(f'"k{i}": {part}' for i, part in enumerate(parts)) + "}"
+    elif shape == "duplicate":
+        text = "{" + ",".join(f'"k": {part}' for part in parts) + "}"
+    elif shape == "bare":
+        text = parts[0]
+    elif shape == "trailing":
+        text = "[" + ",".join(parts) + ",]"
+    else:
+        text = "{\"a\": [" + ",".join(parts)
+    profile = match_doc.BY_NAME["spot"]
+    rule_for = redactor().start(profile.rule).rule_for
+    fast = native.reader_ext.clean_canonical(text, rule_for, profile.volatile, {}, native.table_ext.KeyTable())
+    try:
+        oracle = match_doc.pure_canonical(match_doc.pure_clean(json.loads(text), rule_for, profile.volatile))
+    except ValueError:
+        assert fast is None  # json.loads refuses it: so does the reader
+        return
+    assert fast is None or fast == oracle
+    if shape == "duplicate" and len(parts) > 1:
+        assert fast is None
