@@ -173,7 +173,9 @@ class Pool:
 def _work(inbox, results, staging: Path, name: str, key: bytes, policy: Policy, max_body: int) -> None:
     redactor = Redactor(key, policy)
     tally, problem = _Tally(), None
-    writer = CassetteWriter(staging, cassette=name)
+    # This loop is all the process does: it turns full batches into Arrow columns itself,
+    # rather than leaving the writer's thread to wait for the GIL between its slices.
+    writer = CassetteWriter(staging, cassette=name, convert_on_append=True)
     try:
         while (batch := inbox.get()) is not None:
             if problem is None:  # after a write failure, only drain the queue
