@@ -1,6 +1,7 @@
 """Builds the optional compiled capture path (tillroll/capture/_native.pyx, _json_text.pyx,
 _byte_walk.pyx, _key_table.pyx, _keyed_digest.pyx, _match_key.pyx, _key_reader.pyx,
-_record.pyx), as aiohttp, yarl and frozenlist build theirs: Cython at
+_record.pyx) and the HAR import's entry cutter (tillroll/interop/_entry_spans.pyx), as
+aiohttp, yarl and frozenlist build theirs: Cython at
 install, and when it cannot be built (no C compiler, TILLROLL_NO_EXTENSIONS=1) the install
 still succeeds on the pure-Python path.
 Everything else is declared in pyproject.toml."""
