@@ -89,6 +89,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import pickle
 import shutil
@@ -99,6 +100,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -383,7 +385,8 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
 
     port = free_port()
     replay = Proc("tillroll replay", [str(TILLROLL), "replay", str(cassette), "--key-file", str(key_file),
-                                      "--host", "127.0.0.1", "--port", str(port)],
+                                      "--host", "127.0.0.1", "--port", str(port),
+                                      *(["--memory", args.replay_memory] if args.replay_memory else [])],
                   work / f"replay-{n}.log", args.server_cpus)
     out: dict = {"size": n, "build": built, "info": info, "sets": {}}
     bare = floor = None
@@ -425,7 +428,15 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
             out["sets"][name].update(res)
             if floor:  # the same set against the floor: what tillroll's own work costs
                 out["sets"][name]["floor"] = alternate(name, urls, pids, script, args, ("floor", "tillroll"), tree=False)
-        out["rss_mib"] = rss_mib(replay.pid)
+        out["rss_mib"], out["peak_rss_mib"] = rss_mib(replay.pid), rss_mib(replay.pid, "VmHWM:")
+        print(f"   tillroll replay resident: {out['rss_mib']:,.0f} MiB at the end, {out['peak_rss_mib']:,.0f} MiB "
+              "at most", flush=True)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH}", timeout=10) as health:
+                out["memory"] = json.load(health).get("memory")
+            print(f"   its memory: {out['memory']}", flush=True)
+        except (OSError, ValueError):
+            pass
     finally:
         replay.stop()
         if bare:
@@ -435,10 +446,11 @@ def replay_size(n: int, work: Path, key_file: Path, args, report: dict) -> dict:
     return out
 
 
-def rss_mib(pid: int) -> float:
+def rss_mib(pid: int, field: str = "VmRSS:") -> float:
+    """The resident memory of *pid* in MiB (``VmHWM:``: the most it ever had)."""
     try:
         with open(f"/proc/{pid}/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+            return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
     except (OSError, StopIteration):
         return float("nan")
 
@@ -522,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-cpu", type=int, default=0, help="CPU of the servers and proxies (0)")
     ap.add_argument("--load-cpu", type=int, default=1, help="CPU of wrk (and the record upstream) (1)")
     ap.add_argument("--no-pin", action="store_true")
+    ap.add_argument("--replay-memory", metavar="SIZE", help="tillroll replay --memory SIZE (its default if not given)")
     ap.add_argument("--work", type=Path, help="keep the cassettes here and reuse them")
     ap.add_argument("--keep", action="store_true", help="keep the record cassettes and logs")
     ap.add_argument("--quick", action="store_true", help="3-s runs: about 2 minutes")

@@ -309,8 +309,10 @@ async def _unused(request: web.Request) -> web.Response:
 
 async def _health(request: web.Request) -> web.Response:
     replayer = request.app[REPLAYER]
-    return web.json_response({"recordings": len(replayer.recordings), "cassette": str(replayer.recordings.path),
-                              "matchers": list(replayer.matching.names), "pii_matched": replayer.matching.pii})
+    recordings = replayer.recordings
+    return web.json_response({"recordings": len(recordings), "cassette": str(recordings.path),
+                              "matchers": list(replayer.matching.names), "pii_matched": replayer.matching.pii,
+                              "memory": recordings.memory_use()})
 
 
 async def _reset(request: web.Request) -> web.Response:

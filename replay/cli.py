@@ -16,6 +16,7 @@ from tillroll.capture import RedactionKeyError
 from .app import ON_MISS, SERVER_OPTIONS, Settings, make_app
 from .faults import FaultError, Injector, parse
 from .matching import DEFAULT, MATCHERS, MatcherError, load_matcher
+from .memory import DEFAULT_MEMORY, describe_size, parse_size
 from .playback import POLICIES
 from .server import open_replayer, ssl_context
 
@@ -63,10 +64,13 @@ def parse_latency(value: str) -> float:
               help="Redaction key the cassette was recorded with (PII is matched by pseudonym).")
 @click.option("--certfile", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Serve HTTPS.")
 @click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--memory", default=describe_size(DEFAULT_MEMORY, short=True), show_default=True, metavar="SIZE",
+              help="Memory for recorded responses once read (1G, 2.5G): those served, and the next ones of "
+                   "requests recorded many times; past it the least needed are read again from the cassette.")
 @click.option("--report", is_flag=True, help="At exit, print unused recordings and missed requests.")
 @user_errors
 def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_matchers, match_host, sequence,
-           latency, faults, fault_delay, seed, key_file, certfile, keyfile, report) -> None:
+           latency, faults, fault_delay, seed, key_file, certfile, keyfile, memory, report) -> None:
     """Replay CASSETTE over HTTP: recorded responses, in recorded order, no network.
 
     Point the POS's vendor base URLs (or its HTTP proxy) at the server. A request that
@@ -78,13 +82,18 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
     Example:
       tillroll replay cassettes/pos-day --port 8080
       tillroll replay cassettes/pos-day --fault 5xx=0.05 --fault reset=0.02 --seed 7
+      tillroll replay cassettes/million --memory 2G
     """
+    try:
+        budget = parse_size(memory)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--memory") from None
     try:
         names = tuple(n for n in match.split(",") if n) + tuple(load_matcher(s) for s in extra_matchers)
         injector = Injector(parse(faults), seed)
         lat = parse_latency(latency)
         opened = open_replayer(cassette, key_file=key_file, matchers=names, match_host=match_host,
-                               sequence=sequence, injector=injector)
+                               sequence=sequence, injector=injector, memory=budget)
         settings = Settings(on_miss=on_miss, miss_status=miss_status, upstream=upstream, latency=lat,
                             fault_delay=fault_delay)
         app = make_app(opened.replayer, settings)
@@ -97,7 +106,8 @@ def replay(cassette, host, port, on_miss, miss_status, upstream, match, extra_ma
         raise click.ClickException(f"{cassette} holds no recordings to replay: record some first, "
                                    "or serve it with --on-miss record --upstream URL")
     scheme = "https" if context else "http"
-    click.echo(f"tillroll replay: {len(opened.replayer.recordings)} recording(s) from {cassette}; "
+    click.echo(f"tillroll replay: {len(opened.replayer.recordings)} recording(s) from {cassette}, "
+               f"responses kept in {describe_size(budget)} (--memory); "
                f"serving on {scheme}://{host}:{port} on {event_loop.loop_name()} (Ctrl-C stops)", err=True)
     # What is loaded (a million recordings' index) lives as long as the process: out of the
     # cyclic GC's full collections, which otherwise scanned it all every few seconds under load.

@@ -44,6 +44,10 @@ class Playback:
         self.served[row] += 1
         return row
 
+    def position(self, key: str) -> int:
+        """How far *key*'s sequence is: its next recording's index (0: none served yet)."""
+        return self._next.get(key, 0)
+
     def reset(self) -> None:
         self._next.clear()
         self.served.clear()

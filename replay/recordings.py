@@ -3,8 +3,9 @@
 Loading reads only what identifies each request (its match key, method, path,
 operation, host and order), puts the rows in recorded order and indexes them by key:
 a million exchanges load in seconds. Responses are read when first served
-(:mod:`replay.responses`). Cassettes recorded before match keys were stored get them
-computed here, with the same code as at record time.
+(:mod:`replay.responses`) and kept within a byte budget (:mod:`replay.memory`), with the
+recordings that the sequences being walked serve next. Cassettes recorded before match
+keys were stored get them computed here, with the same code as at record time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tillroll.capture import key_text, match_document
 from tillroll.capture import Redactor
@@ -27,15 +27,18 @@ from tillroll.store import parquet_files as pqf
 from tillroll.store import Source, dedupe, in_order, open_cassette
 
 from .matching import Matching, NearMiss, compare
+from .memory import DEFAULT_MEMORY, GROUPS_SHARE, PASSED, SERVED, KeptResponses
 from .pseudonyms import Holes
 from .responses import COLUMNS as RESPONSE_COLUMNS
-from .responses import RESPONSE_BYTES_KEPT, RESPONSES_KEPT, Recorded, ResponseReader
+from .responses import Recorded, ResponseReader
 
 INDEX_COLUMNS = ["exchange_id", "started_at", "session_id", "seq", "method", "host", "port", "path", "operation",
                  "match_key", "redaction_key_id"]
 # What match_document reads, for cassettes recorded before match keys were stored.
 REQUEST_COLUMNS = ["exchange_id", "method", "host", "port", "path", "query", "vendor", "operation", "params_json",
                    "request_body_text", "request_body_bytes"]
+# What is kept of the index columns once the rows are ordered and indexed.
+KEPT_COLUMNS = ["exchange_id", "method", "host", "port", "path", "operation", "_source", "_row"]
 _DOCS_KEPT = 20_000
 NEAR_MISS_BUDGET = 5_000  # distinct requests compared on a miss, at most
 
@@ -59,12 +62,15 @@ class Recordings:
     responses: ResponseReader
     notices: list[str] = field(default_factory=list)  # what opening the cassette did (recovery, quarantine)
     extra: list[Extra] = field(default_factory=list)
-    _stored: list[str] = field(default_factory=list)
+    _stored: list[str] = field(default_factory=list)  # the stored match key by row (see load: shared)
+    kept: KeptResponses = field(default_factory=lambda: KeptResponses(DEFAULT_MEMORY))
+    # Where each sequence stands (replay.playback.Playback: ``position(key)``, how many of the
+    # key's recordings were served): set by the replayer; None: nothing is read ahead.
+    sequences: object = None
     _location: tuple[array.array, array.array] | None = None  # (source, row in it) by row
     _docs: collections.OrderedDict = field(default_factory=collections.OrderedDict)
-    _built: collections.OrderedDict = field(default_factory=collections.OrderedDict)  # row -> Recorded, LRU
-    _built_bytes: int = 0
-    _keeping: threading.Lock = field(default_factory=threading.Lock)  # _built's bookkeeping (response_now: any thread)
+    _walks: "_Walks | None" = None
+    _walks_made: threading.Lock = field(default_factory=threading.Lock)
     _by_operation: dict[tuple, list[int]] | None = None
     _holes: Holes | None = None
 
@@ -77,21 +83,15 @@ class Recordings:
         hit = self.response_cached(row)
         if hit is not None:
             return hit
-        source, physical = self.location(row)
-        if self.responses.in_memory(source, physical):  # no disk read: no thread hop either
-            return self._keep(row, self.responses.get(source, physical))
-        recorded = await asyncio.get_running_loop().run_in_executor(None, self.responses.get, source, physical)
-        return self._keep(row, recorded)
+        if self.responses.in_memory(*self.location(row)):  # no disk read: no thread hop either
+            return self._read(row)
+        return await asyncio.get_running_loop().run_in_executor(None, self._read, row)
 
     def response_cached(self, row: int) -> Recorded | None:
-        """The response of *row* when it was built before (no coroutine for the common case:
-        one lookup by row number)."""
-        hit = self._built.get(row)
+        """The response of *row* when it is kept (no coroutine for the common case: one
+        lookup by row number)."""
+        hit = self.kept.get(row)
         if hit is not None:
-            try:
-                self._built.move_to_end(row)
-            except KeyError:  # evicted meanwhile by another thread (response_now): still a good answer
-                pass
             return hit
         if row >= self.table.num_rows:
             return self.extra[row - self.table.num_rows].recorded
@@ -99,33 +99,70 @@ class Recordings:
 
     def response_now(self, row: int) -> Recorded:
         """:meth:`response`, reading on this thread (for tools and tests)."""
-        return self.response_cached(row) or self._keep(row, self.responses.get(*self.location(row)))
+        return self.response_cached(row) or self._read(row)
 
-    def _keep(self, row: int, recorded: Recorded) -> Recorded:
-        """Keep *recorded* for later serves: at most RESPONSES_KEPT of them and about
-        RESPONSE_BYTES_KEPT of bodies (each counted twice: replay.wire keeps its bytes
-        too), least recently served out first."""
-        with self._keeping:
-            built = self._built
-            old = built.pop(row, None)
-            if old is not None:  # built twice at once by two threads
-                self._built_bytes -= _kept_bytes(old)
-            built[row] = recorded
-            self._built_bytes += _kept_bytes(recorded)
-            while built and (len(built) > RESPONSES_KEPT or self._built_bytes > RESPONSE_BYTES_KEPT):
-                _, out = built.popitem(last=False)
-                self._built_bytes -= _kept_bytes(out)
+    def _read(self, row: int) -> Recorded:
+        """Read *row*'s response (any thread) and keep it, with the recordings in its row group
+        that the sequences being walked serve next (see :mod:`replay.memory`)."""
+        source, physical = self.location(row)
+        if self.sequences is None:
+            recorded, more = self.responses.get(source, physical), []
+        else:
+            recorded, more = self.responses.get_with(source, physical, self._ahead_in)
+        walks = self._walks
+        self.kept.serve(row, recorded, PASSED if walks is not None and walks.passes(row) else SERVED)
+        if more:
+            logical, ahead = walks.logical[source], []
+            for p, r in more:
+                row = logical[p]
+                served = self.sequences.position(walks.keys[walks.key_of[row]]) or 1
+                ahead.append((row, r, PASSED if walks.passes(row) else SERVED,
+                              (walks.position[row] - served) / served))  # how late it is needed (replay.memory)
+            self.kept.keep_ahead(ahead)
         return recorded
+
+    def memory_use(self) -> dict:
+        """What is kept of the responses against the budget (``--memory``), for the health API."""
+        kept, reader = self.kept, self.responses
+        return {"budget": kept.budget + reader.group_bytes, "responses_bytes": kept.bytes, "responses": kept.pools(),
+                "row_groups_bytes": reader.cached_bytes, "row_groups_read": reader.groups_read}
+
+    def _ahead_in(self, source: int, first: int, count: int) -> list[int]:
+        """The rows of *source* from *first* (*count* of them) that a sequence being walked
+        serves later: rows of a request recorded more than once, served at least once,
+        and not yet as far as them (rows in the source's own numbering)."""
+        walks = self._walks or self._make_walks()
+        logical, key_of, position_in = walks.logical[source], walks.key_of, walks.position
+        keys, kept, at = walks.keys, self.kept, self.sequences.position
+        out = []
+        for p in range(first, first + count):
+            row = logical[p]
+            k = key_of[row]
+            if k >= 0 and row not in kept:
+                served = at(keys[k])
+                if served and position_in[row] >= served:
+                    out.append(p)
+        return out
+
+    def _make_walks(self) -> "_Walks":
+        with self._walks_made:
+            if self._walks is None:
+                self._walks = _Walks(self)
+            return self._walks
 
     def location(self, row: int) -> tuple[int, int]:
         """``(source, row in it)`` of *row*. Kept in two arrays of machine integers: a list of
         a million pairs, made while serving (after ``gc.freeze``), was walked by each of the
         cyclic GC's full collections (tens of milliseconds, every second under load)."""
+        sources, rows = self._location or self.locations()
+        return sources[row], rows[row]
+
+    def locations(self) -> tuple[array.array, array.array]:
+        """The source and the row in it of every row (see :meth:`location`)."""
         if self._location is None:
             self._location = (array.array("q", self.table.column("_source").to_pylist()),
                               array.array("q", self.table.column("_row").to_pylist()))
-        sources, rows = self._location
-        return sources[row], rows[row]
+        return self._location
 
     # -- describing and comparing ---------------------------------------------------------------
     def doc(self, row: int) -> dict:
@@ -175,12 +212,12 @@ class Recordings:
         document are explained by *live*'s clear values (see :mod:`replay.pseudonyms`)."""
         if self._holes is None:
             # the distinct recorded requests holding a pseudonym (not by index key: one may merge
-            # several), found by Arrow: a million-exchange cassette is not walked in Python
-            table = self.table.select(["match_key", "host", "port"])
-            if table.num_rows:
-                table = table.filter(pc.fill_null(pc.match_substring(table["match_key"], "tillroll:"), False))
-                table = table.group_by(["match_key", "host", "port"], use_threads=False).aggregate([])
-            distinct = [(row["match_key"], f"{row['host']}:{row['port']}") for row in table.to_pylist()]
+            # several); the distinct stored keys are searched, not every row's
+            stored = self._stored
+            holding = {key for key in set(stored) if key and "tillroll:" in key}  # (a key is searched once)
+            rows = [row for row, key in enumerate(stored) if key in holding] if holding else []
+            hosts, ports = self.table.column("host"), self.table.column("port")
+            distinct = list(dict.fromkeys((stored[row], f"{hosts[row].as_py()}:{ports[row].as_py()}") for row in rows))
             self._holes = Holes(self.matching, redactor if self.matching.pii else None, distinct)
         return self._holes.key_for(live)
 
@@ -202,6 +239,7 @@ class Recordings:
         self.matching = matching
         self.index = _index(self._stored, matching, self.table)
         self._by_operation = None
+        self._walks = None
         self._holes = None
         for i, extra in enumerate(self.extra):
             self.index.setdefault(matching.key(extra.doc), []).append(self.table.num_rows + i)
@@ -213,10 +251,40 @@ class Recordings:
         return row
 
 
-def _kept_bytes(recorded: Recorded) -> int:
-    """What keeping *recorded* costs against RESPONSE_BYTES_KEPT: its body twice (once more
-    as replay.wire's bytes) and a little for the rest."""
-    return 2 * len(recorded.body) + 512
+class _Walks:
+    """Where each row stands in its request's sequence, made when first needed (a pass over
+    the index, ~0.4 s at a million rows): the key it was recorded with (by number; -1 when
+    recorded once), its position among that key's recordings, whether it is the last, and
+    the other way round from :meth:`Recordings.location` (a source's row -> the row).
+    Arrays of machine integers, not lists: the cyclic GC never walks them."""
+
+    def __init__(self, recordings: Recordings):
+        n = recordings.table.num_rows
+        self.keys: list[str] = []
+        self.key_of = array.array("i", [-1]) * n
+        self.position = array.array("i", [0]) * n
+        self.last = bytearray(n)  # 1: the last recording of its key (then served again, not passed)
+        for key, rows in recordings.index.items():
+            if len(rows) < 2:
+                continue
+            k = len(self.keys)
+            self.keys.append(key)
+            for i, row in enumerate(rows):
+                if row < n:
+                    self.key_of[row] = k
+                    self.position[row] = i
+            if rows[-1] < n:
+                self.last[rows[-1]] = 1
+        sources, physical = recordings.locations()
+        self.logical: dict[int, array.array] = {}
+        for source, size in collections.Counter(sources).items():
+            self.logical[source] = array.array("q", [0]) * size
+        for row in range(n):
+            self.logical[sources[row]][physical[row]] = row
+
+    def passes(self, row: int) -> bool:
+        """Whether the sequence moves past *row* once it is served (not its key's last)."""
+        return row < len(self.key_of) and self.key_of[row] >= 0 and not self.last[row]
 
 
 def summary_line(method: str, path: str, operation: str | None) -> str:
@@ -224,11 +292,12 @@ def summary_line(method: str, path: str, operation: str | None) -> str:
     return f"{method} {path}" + (f" ({operation})" if operation and operation != f"{method} {path}" else "")
 
 
-def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings:
-    """Read the cassette at *path* for replay (raises ``CassetteError`` with the fix)."""
+def load(path: str | Path, matching: Matching, redactor: Redactor, memory: int = DEFAULT_MEMORY) -> Recordings:
+    """Read the cassette at *path* for replay (raises ``CassetteError`` with the fix); its
+    responses are kept within about *memory* bytes once read."""
     cassette = open_cassette(path)
     sources = cassette.read_sources(INDEX_COLUMNS)
-    tables = []
+    tables, source = [], None
     for i, source in enumerate(sources):
         table = source.table
         if table.column("match_key").null_count:
@@ -243,9 +312,19 @@ def load(path: str | Path, matching: Matching, redactor: Redactor) -> Recordings
         table = table.append_column("_source", pa.array([], pa.int32())).append_column("_row", pa.array([], pa.int64()))
     stored = table.column("match_key").to_pylist()
     key_ids = set(table.column("redaction_key_id").unique().to_pylist()) - {None}
-    reader = ResponseReader([s.path if s.path is not None else s.everything.select(RESPONSE_COLUMNS) for s in sources])
-    return Recordings(path=cassette.location, table=table, matching=matching, index=_index(stored, matching, table),
-                      key_ids=key_ids, responses=reader, notices=cassette.notices, _stored=stored)
+    # what serving reads of each row; the rest (the match keys: 300 MB at a million) only ordered them
+    table = table.select(KEPT_COLUMNS)
+    reader = ResponseReader([s.path if s.path is not None else s.everything.select(RESPONSE_COLUMNS) for s in sources],
+                            group_bytes=memory // GROUPS_SHARE)
+    recordings = Recordings(path=cassette.location, table=table, matching=matching,
+                            index=_index(stored, matching, table), key_ids=key_ids, responses=reader,
+                            notices=cassette.notices, _stored=stored,
+                            kept=KeptResponses(memory - memory // GROUPS_SHARE))
+    # Arrow's allocator keeps what loading freed (the files' columns, the copies made to order
+    # them: 1.2 GB at a million exchanges) for later allocations that serving never makes.
+    del sources, tables, source
+    pa.default_memory_pool().release_unused()
+    return recordings
 
 
 def _with_match_keys(source: Source, table: pa.Table, redactor: Redactor) -> pa.Table:
@@ -264,6 +343,12 @@ def _index(stored_keys: list[str], matching: Matching, table: pa.Table) -> dict[
     if matching.uses_stored_key:
         for row, stored in enumerate(stored_keys):
             index.setdefault(stored, []).append(row)
+        # each distinct key held once (the index holds the first of each): a million rows'
+        # keys as one string each were ~370 MB, a quarter of them copies
+        for stored, rows in index.items():
+            if len(rows) > 1:
+                for row in rows:
+                    stored_keys[row] = stored
         return index
     key = matching.key_of_stored
     hosts = [f"{h}:{p}" for h, p in zip(table.column("host").to_pylist(), table.column("port").to_pylist())]

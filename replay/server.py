@@ -24,6 +24,7 @@ from tillroll.capture import Redactor
 from .app import SERVER_OPTIONS
 from .faults import Injector
 from .matching import DEFAULT, Matching
+from .memory import DEFAULT_MEMORY
 from .recordings import describe_key_ids, load
 from .replayer import Replayer
 
@@ -36,8 +37,9 @@ class Opened:
 
 def open_replayer(cassette: str | Path, *, key_file: str | Path | None = None, matchers: tuple[str, ...] = DEFAULT,
                   match_host: bool = False, sequence: str = "repeat", injector: Injector | None = None,
-                  policy: Policy = DEFAULT_POLICY) -> Opened:
-    """Load *cassette* for replay. Raises ``CassetteError``, ``RedactionKeyError``,
+                  policy: Policy = DEFAULT_POLICY, memory: int = DEFAULT_MEMORY) -> Opened:
+    """Load *cassette* for replay, its responses kept within about *memory* bytes once read
+    (:mod:`replay.memory`). Raises ``CassetteError``, ``RedactionKeyError``,
     ``MatcherError`` or ``ValueError`` with a message for the user."""
     names = tuple(dict.fromkeys([*matchers, *(("host",) if match_host else ())]))
     warnings = []
@@ -50,14 +52,16 @@ def open_replayer(cassette: str | Path, *, key_file: str | Path | None = None, m
         warnings.append("no redaction key ($TILLROLL_KEY, --key-file or ~/.config/tillroll/key): "
                         "PII fields are left out of matching")
     redactor = Redactor(key, policy)
-    recordings = load(cassette, Matching(names, pii=True), redactor)
+    recordings = load(cassette, Matching(names, pii=True), redactor, memory)
     if recordings.key_ids and key_id(key) not in recordings.key_ids and not warnings:
         warnings.append(f"the redaction key ({key_id(key)}) is not the one this cassette was recorded with "
                         f"({describe_key_ids(recordings.key_ids)}): PII fields are left out of matching")
     if warnings:
         recordings.reindex(Matching(names, pii=False))
     warnings += recordings.notices
-    return Opened(Replayer(recordings, redactor, sequence=sequence, injector=injector), warnings)
+    replayer = Replayer(recordings, redactor, sequence=sequence, injector=injector)
+    recordings.sequences = replayer.playback  # what is read ahead follows the sequences being walked
+    return Opened(replayer, warnings)
 
 
 def ssl_context(certfile: str | Path | None, keyfile: str | Path | None) -> ssl.SSLContext | None:

@@ -61,45 +61,40 @@ def test_responses_read_from_many_threads_at_once_are_all_right(tmp_path):
     assert [json.loads(b)["item"] for b in bodies] == list(range(2000))
 
 
-def test_responses_stay_right_when_the_caches_are_full_and_evict(tmp_path, monkeypatch):
-    """A million-exchange cassette does not fit the caches: what was evicted is read and
-    built again, right, and neither cache grows past its bound."""
+def test_responses_stay_right_when_the_memory_is_small_and_evicts(tmp_path):
+    """A million-exchange cassette does not fit the memory given: what was evicted is read and
+    built again, right, and what is kept never goes over the budget."""
     import random
-
-    import tillroll.replay.recordings
-    import tillroll.replay.responses
 
     writer = CassetteWriter(tmp_path / "c", batch_rows=100)
     write(writer, [numbered(i) for i in range(1000)])  # ten row groups
     writer.close()
-    recordings = load(tmp_path / "c", Matching(), redactor())
-    reader = recordings.responses
-    monkeypatch.setattr(tillroll.replay.recordings, "RESPONSES_KEPT", 50)
-    monkeypatch.setattr(tillroll.replay.responses, "GROUP_BYTES_KEPT", 1)  # one row group at a time
+    recordings = load(tmp_path / "c", Matching(), redactor(), memory=1 << 20)
     rows = list(range(1000)) * 2
     random.Random(7).shuffle(rows)
     for row in rows:
         assert json.loads(recordings.response_now(row).body) == {"item": row}
-        assert len(recordings._built) <= 50 and len(reader._groups) == 1
+        assert recordings.kept.bytes <= recordings.kept.budget < 1 << 20
+    assert recordings.responses.group_bytes + recordings.kept.budget == 1 << 20
 
 
-def test_built_responses_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
-    """Big bodies (a SpotOn export) are not all kept: the cache of built responses holds
-    about RESPONSE_BYTES_KEPT of them, and what fell out is built again, right."""
-    import tillroll.replay.recordings
+def test_big_responses_are_kept_within_the_byte_budget(tmp_path):
+    """Big bodies (a SpotOn export) are not all kept: the responses kept hold about the
+    budget, and what fell out is built again, right."""
+    from tillroll.replay.memory import kept_bytes
 
     big = [exchange("GET", "api.example.com", f"/export/{i}", response=json.dumps({"i": i, "pad": "x" * 20_000}).encode())
-           for i in range(40)]
+           for i in range(200)]
     writer = CassetteWriter(tmp_path / "c", batch_rows=10)
     write(writer, big)
     writer.close()
-    recordings = load(tmp_path / "c", Matching(), redactor())
-    monkeypatch.setattr(tillroll.replay.recordings, "RESPONSE_BYTES_KEPT", 200_000)  # about 5 of them (each counted twice)
+    recordings = load(tmp_path / "c", Matching(), redactor(), memory=1 << 20)  # about 20 of them
     for _ in range(2):
-        for row in range(40):
+        for row in range(200):
             assert json.loads(recordings.response_now(row).body)["i"] == row
-            assert recordings._built_bytes <= 200_000 and 1 <= len(recordings._built) <= 5
-    assert recordings._built_bytes == sum(2 * len(r.body) + 512 for r in recordings._built.values())
+            assert recordings.kept.bytes <= recordings.kept.budget and 1 <= len(recordings.kept) <= 25
+    assert recordings.kept.bytes == sum(kept_bytes(recordings.kept.get(row)) for row in range(200)
+                                        if row in recordings.kept)
 
 
 def test_responses_read_by_row_group_are_what_the_captured_exchange_serves(tmp_path):
