@@ -123,5 +123,9 @@ def test_key_names_from_the_traffic_do_not_grow_the_memo_without_bound():
     raw = exchange("POST", "api.example.org", "/bulk", body=json.dumps({n: i for i, n in enumerate(names)}).encode())
     body = doc(raw, r)["params"]  # a generic JSON body is its parameters
     assert body == {n: i for i, n in enumerate(names)}  # every member still judged, none lost
-    assert all(len(judged) <= match_doc.JUDGED_KEPT for _, judged in r.match_memo.values())
+    assert all(len(judged) <= match_doc.JUDGED_KEPT for _, judged, _ in r.match_memo.values())
     assert doc(raw, r)["params"] == body
+    ex = match_doc.capture_keyed(raw, r)  # the stored key: read from the text where compiled, judged into tables
+    assert ex.match_key == match_doc.key_text(match_doc.match_document(ex, r))
+    assert all(table is None or len(table) <= match_doc.JUDGED_KEPT for _, _, table in r.match_memo.values())
+    assert all(len(table) <= match_doc.JUDGED_KEPT for table in r.key_tables.values())  # the byte walk's
