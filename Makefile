@@ -32,7 +32,8 @@ demo: $(VENV)/.installed-run
 # The whole suite on the compiled capture path (when built), the wheel and sdist installed
 # outside the checkout included (tests/test_installed.py); then the capture, redaction,
 # canary and property tests once more on the pure path, the oracle.
-PURE_PATH_TESTS = tests/tillroll/capture tests/replay/test_pseudonym_matching.py tests/replay/test_matching.py
+PURE_PATH_TESTS = tests/tillroll/capture tests/replay/test_pseudonym_matching.py tests/replay/test_matching.py \
+                  tests/tillroll/interop/test_har_bytes.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
