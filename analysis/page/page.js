@@ -3,7 +3,7 @@
 "use strict";
 (function () {
   const PAGE = 50;
-  const state = { all: null, shown: [], page: 0, op: null, loading: null, generation: 0 };
+  const state = { all: null, shown: [], page: 0, op: null, loading: null, generation: 0, drawn: false };
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
   const utc = (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 23);
@@ -79,6 +79,7 @@
     }
     $("p-at").textContent = `${state.shown.length.toLocaleString("en-US")} exchange(s), page ${state.page + 1} of ${pages}`;
     $("f-op").textContent = state.op ? `operation: ${state.op}` : "";
+    state.drawn = true;
   }
 
   function section(dl, name, value) {
@@ -146,9 +147,10 @@
   $("p-prev").addEventListener("click", () => { state.page = Math.max(0, state.page - 1); refresh(true); });
   $("p-next").addEventListener("click", () => { state.page += 1; refresh(true); });
 
-  // The list is decoded when it comes into view (or when something above asks for it).
+  // The list is decoded when it comes into view (or when something above asks for it). Once
+  // drawn it is not drawn again on coming into view: rows replaced under a click lose it.
   const observer = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); refresh(); }
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); if (!state.drawn) refresh(); }
   });
   observer.observe($("exchanges"));
 })();
