@@ -68,8 +68,7 @@ def clean_canonical(str text, rule_for, left_out, dict skipped, KeyTable table n
 
 
 cdef enum:
-    _UNSURE = 1  # not a text this reader is sure of: the caller's path decides
-    _WIDE = 2  # an escape that makes a character past Latin-1 (also left to the caller)
+    _UNSURE = 1  # not a text this reader is sure of (an escape past Latin-1 too): the caller's path decides
 
 
 cdef class _Out:
@@ -227,7 +226,7 @@ cdef class _ByteCanon:
         self.secret = _secret_value(value)
         quoted = _quoted(value)
         if PyUnicode_KIND(quoted) != 1:
-            return _WIDE
+            return _UNSURE
         return self.out.put_text(quoted)
 
     cdef int value(self, Py_ssize_t i, int depth) except -1:
@@ -400,7 +399,7 @@ cdef class _ByteCanon:
             if self.escaped:
                 quoted = _quoted(name)
                 if PyUnicode_KIND(quoted) != 1:
-                    return _WIDE
+                    return _UNSURE
                 out.put_text(quoted)
             else:
                 out.put(self.s + key_start, key_end - key_start)

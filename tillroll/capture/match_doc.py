@@ -49,7 +49,7 @@ COMPONENTS = ("method", "host", "path", "operation", "params", "query", "body")
 def match_document(ex: Exchange, redactor: Redactor) -> dict[str, Any]:
     """The match document of the (redacted) request of *ex*."""
     profile = BY_NAME.get(ex.vendor or "", GENERIC)
-    rule_for, skipped = _judged(redactor, profile)
+    rule_for, skipped, _ = _judged(redactor, profile)
     volatile = profile.volatile
     params = None
     if ex.params_json:
@@ -116,8 +116,7 @@ def _key_from_text(ex: Exchange, redactor: Redactor) -> str | None:
     into the key's text at once (compiled: ``_match_key.clean_canonical``), not parsed into
     values, cleaned and encoded; None where that reader is not sure, and the document decides."""
     profile = BY_NAME.get(ex.vendor or "", GENERIC)
-    rule_for, skipped = _judged(redactor, profile)
-    table = redactor.match_memo[profile.name][2]
+    rule_for, skipped, table = _judged(redactor, profile)
     volatile = profile.volatile
     params = body = "null"
     if ex.params_json:
@@ -145,15 +144,16 @@ def capture_keyed(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAU
     return ex
 
 
-def _judged(redactor: Redactor, profile: Profile) -> tuple[Callable[[str], Rule | None], dict[str, bool]]:
-    """The rule lookup of *profile* under *redactor*'s policy, and the key names already
-    judged left out of matching or not: kept from one exchange to the next (a name is
-    judged once, not once per document), at most :data:`JUDGED_KEPT` names a vendor."""
+def _judged(redactor: Redactor, profile: Profile) -> tuple[Callable[[str], Rule | None], dict[str, bool], Any]:
+    """The rule lookup of *profile* under *redactor*'s policy, the key names already judged
+    left out of matching or not, and the compiled reader's table of the same judgements
+    (None on the pure path): kept from one exchange to the next (a name is judged once,
+    not once per document), at most :data:`JUDGED_KEPT` names a vendor."""
     judged = redactor.match_memo.get(profile.name)
     if judged is None:
         table = native.table_ext.KeyTable() if native.table_ext is not None else None  # the compiled reader's
         judged = redactor.match_memo.setdefault(profile.name, (redactor.start(profile.rule).rule_for, {}, table))
-    return judged[0], judged[1]
+    return judged
 
 
 JUDGED_KEPT = 4096  # key names come from the traffic: the memo of each vendor is bounded

@@ -91,8 +91,7 @@ def test_the_key_reader_leaves_a_text_it_is_not_sure_of_to_the_document():
     from tillroll.capture import match_doc
     from tests.samples import redactor
     r = redactor()
-    rule_for, skipped = match_doc._judged(r, match_doc.BY_NAME["spot"])
-    table = r.match_memo["spot"][2]
+    rule_for, skipped, table = match_doc._judged(r, match_doc.BY_NAME["spot"])
     for text in ('{"a": 1, "a": 2}', '{"a": NaN}', '{"a": 1e999}', '[' * 150 + ']' * 150, '{"a": 1',
                  '{"a": "\\x"}', '{"a": 01}'):
         assert native.reader_ext.clean_canonical(text, rule_for, frozenset(), skipped, table) is None
