@@ -1,6 +1,6 @@
 """Builds the optional compiled capture path (tillroll/capture/_native.pyx, _json_text.pyx,
 _byte_walk.pyx, _key_table.pyx, _keyed_digest.pyx, _match_key.pyx, _key_reader.pyx,
-_record.pyx) and the HAR import's entry cutter (tillroll/interop/_entry_spans.pyx), as
+_record.pyx, _outline.pyx) and the HAR import's entry cutter (tillroll/interop/_entry_spans.pyx), as
 aiohttp, yarl and frozenlist build theirs: Cython at
 install, and when it cannot be built (no C compiler, TILLROLL_NO_EXTENSIONS=1) the install
 still succeeds on the pure-Python path.
@@ -35,7 +35,7 @@ class OptionalBuildExt(build_ext):
 
 
 CAPTURE_EXTENSIONS = ("_native", "_key_table", "_json_text", "_byte_walk", "_keyed_digest", "_match_key", "_key_reader",
-                      "_record")
+                      "_record", "_outline")
 ext_modules = []
 if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
     try:

@@ -22,6 +22,7 @@ def pure_bindings() -> list[tuple[Any, str, Any]]:
             (redact, "maybe_secret", detectors.pure_maybe_secret),
             (jsonish, "may_overflow", jsonish.pure_may_overflow), (jsonish, "finite", jsonish.pure_finite),
             (jsonish, "nesting_marks", jsonish.pure_nesting_marks),
+            (jsonish, "parse_reading", jsonish.pure_parse_reading), (jsonish, "_outline", None),
             (redact.Pass, "json", pure_json), (redact.Pass, "json_text_at", pure_json_text),
             (redact.Pass, "headers", pure_headers), (redact.Pass, "_apply", pure_apply),
             (redact.Pass, "_dict", pure_dict), (redact.Pass, "_list", pure_list),

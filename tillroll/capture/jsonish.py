@@ -69,6 +69,14 @@ def parse(text: str) -> tuple[Any, bool]:
         return NOT_JSON, False
 
 
+def parse_reading(text: str, reads: dict | None) -> tuple[Any, bool]:
+    """:func:`parse` for a reader that reads only *reads* of the value (the key paths a
+    vendor profile declares; None: anything). The pure path parses the whole text: it is
+    the oracle of the compiled one, which builds only what *reads* names and leaves to
+    :func:`parse` every text it is not sure of (``tillroll.capture._outline``)."""
+    return parse(text)
+
+
 def depth(value: Any) -> int:
     """Nesting levels of a parsed JSON value (a scalar is 0), without recursion."""
     deepest = 0
@@ -160,8 +168,23 @@ def json_keys(text: str) -> list[str]:
 
 
 pure_json_keys, pure_may_overflow, pure_finite, pure_nesting_marks = json_keys, may_overflow, finite, nesting_marks
+pure_parse_reading = parse_reading
+
+
+def _parse_outlined(text: str, reads: dict | None) -> tuple[Any, bool]:
+    """:func:`parse_reading`, compiled: only what *reads* names is built."""
+    if reads is not None:
+        stripped = text.strip()
+        if stripped[:1] in ("{", "["):
+            value = _outline(stripped, reads)
+            if value is not _UNSURE:
+                return value, True
+    return parse(text)
+
 
 if native.ext is not None:
     native.ext.configure_jsonish(pure_may_overflow)
     may_overflow, finite = native.ext.may_overflow, native.ext.finite  # noqa: F811
     nesting_marks = native.ext.nesting_marks  # noqa: F811
+    _outline, _UNSURE = native.outline_ext.outline, native.outline_ext.UNSURE
+    parse_reading = _parse_outlined

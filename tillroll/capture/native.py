@@ -2,7 +2,8 @@
 (:mod:`tillroll.capture._native`, :mod:`tillroll.capture._json_text`,
 :mod:`tillroll.capture._byte_walk`, :mod:`tillroll.capture._key_table`,
 :mod:`tillroll.capture._keyed_digest`, :mod:`tillroll.capture._match_key`,
-:mod:`tillroll.capture._key_reader` and :mod:`tillroll.capture._record`, Cython, built at
+:mod:`tillroll.capture._key_reader`, :mod:`tillroll.capture._record` and
+:mod:`tillroll.capture._outline`, Cython, built at
 install when a C compiler is there)
 or the pure-Python one it accelerates, which is the oracle and the fallback.
 
@@ -23,6 +24,7 @@ match_ext = None  # the compiled cleaning and canonical text of match documents 
 reader_ext = None  # the match key read straight from a JSON text (tillroll.capture._key_reader)
 table_ext = None  # key names judged once, found by their bytes (tillroll.capture._key_table)
 record_ext = None  # the whole record's storable-text check and the sweep's needles (tillroll.capture._record)
+outline_ext = None  # what the vendor profiles read of a JSON body, without parsing it (tillroll.capture._outline)
 _why = "TILLROLL_NO_EXTENSIONS is set"
 if not DISABLED:
     try:
@@ -32,9 +34,10 @@ if not DISABLED:
         from . import _keyed_digest as digest_ext  # type: ignore[no-redef]
         from . import _match_key as match_ext  # type: ignore[no-redef]
         from . import _record as record_ext  # type: ignore[no-redef]
+        from . import _outline as outline_ext  # type: ignore[no-redef]
         from . import _native as ext  # type: ignore[no-redef]
     except ImportError:  # all or none: the paths are never mixed
-        ext = text_ext = digest_ext = match_ext = reader_ext = table_ext = record_ext = None
+        ext = text_ext = digest_ext = match_ext = reader_ext = table_ext = record_ext = outline_ext = None
         _why = "the compiled extension is not built (no C compiler at install?)"
 
 
@@ -42,5 +45,5 @@ def describe() -> str:
     """One line for ``tillroll --version`` and the install: which capture path runs."""
     if ext is not None:
         return ("capture: native (Cython extensions tillroll.capture._native, _json_text, _byte_walk, _key_table, "
-                "_keyed_digest, _match_key, _key_reader, _record)")
+                "_keyed_digest, _match_key, _key_reader, _record, _outline)")
     return f"capture: pure Python ({_why})"

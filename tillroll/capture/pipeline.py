@@ -25,7 +25,7 @@ from .raw import RawExchange
 from .redact import PSEUDONYM, Pass, Redactor
 from .scrub import scrub
 from .storable import storable
-from .vendors import detect
+from .vendors import REQUEST_READS, detect
 from .vendors.base import NOT_JSON, Profile, RequestView, VendorView
 
 QUERY_ENCODINGS = ("query", "query-json")  # parameters that do not come from the body
@@ -46,7 +46,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     req = raw.request
     req_ctype, req_coding = _content_headers(req.headers)
     req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body, req.truncated)
-    req_text, req_json, req_strict = _parsed(req_body, req_ctype)
+    req_text, req_json, req_strict = _parsed(req_body, req_ctype, REQUEST_READS)
     view = RequestView(
         method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
         query=parse_qsl(req.query, keep_blank_values=True), headers=req.headers,
@@ -106,7 +106,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.response_headers = p.headers(resp.headers, "response.header")
         body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
         ex.response_truncated = resp.truncated or cut
-        text, resp_json, strict = _parsed(body, ex.response_content_type)
+        text, resp_json, strict = _parsed(body, ex.response_content_type, profile.outcome_reads)
         ex.response_body, _ = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
     try:
         ex.outcome, message = profile.outcome(ex.status, None if resp_json is NOT_JSON else resp_json, raw.error)
@@ -200,9 +200,10 @@ def _without_partial_tail(body: bytes) -> bytes:
 _PARTIAL_TAIL = re.compile(rb"""(?<=[\s"',:;&=<>{}\[\]()])[^\s"',:;&=<>{}\[\]()]+\Z""")
 
 
-def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, Any, bool]:
+def _parsed(body: bytes | None, content_type: str | None, reads: dict | None) -> tuple[str | None, Any, bool]:
     """``(text, json, strict)``: the body as text when it is UTF-8, its JSON value if
-    any, and whether that JSON was valid as is (not repaired)."""
+    any (on the compiled path, only what *reads* declares of it: what the profiles read),
+    and whether that JSON was valid as is (not repaired)."""
     if not body:
         return None, NOT_JSON, False
     text, _ = split_body(body)
@@ -210,7 +211,7 @@ def _parsed(body: bytes | None, content_type: str | None) -> tuple[str | None, A
         return None, NOT_JSON, False
     if "x-www-form-urlencoded" in (content_type or ""):
         return text, NOT_JSON, False
-    value, strict = jsonish.parse(text)
+    value, strict = jsonish.parse_reading(text, reads)
     return text, value, strict
 
 

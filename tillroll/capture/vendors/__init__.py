@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import Profile, RequestView
+from .base import Profile, Reads, RequestView, merge_reads
 from .generic import PROFILE as GENERIC
 
 MIN_SCORE = 50
@@ -25,6 +25,8 @@ def _discover() -> list[Profile]:
 
 PROFILES: list[Profile] = _discover()
 BY_NAME: dict[str, Profile] = {p.name: p for p in [*PROFILES, GENERIC]}
+#: what detection and decoding read of a JSON request body: every profile is asked
+REQUEST_READS: Reads | None = merge_reads(*(p.reads for p in [*PROFILES, GENERIC]))
 
 
 def detect(req: RequestView) -> Profile:

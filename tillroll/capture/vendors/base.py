@@ -3,6 +3,14 @@
 A profile works on a :class:`RequestView` (the request already parsed: query pairs,
 JSON body, form) and never on secrets in clear beyond the call: it returns what it
 understood, and redaction happens afterwards on everything, including its output.
+
+A profile declares what it reads of a JSON body (:attr:`Profile.reads` of the request,
+:attr:`Profile.outcome_reads` of the response) as key paths: ``{"RequestType": VALUE,
+"Parameters": KIND, "outHTTP": {"body": {...}}}``. The compiled capture path then builds only
+that of the body (``tillroll.capture._outline``): an undeclared member is absent, a ``KIND``
+one an empty object or array of its kind (a scalar as it is). The pure path parses the
+whole body, and the differential tests compare both; None declares nothing (the whole body
+is parsed).
 """
 
 from __future__ import annotations
@@ -14,6 +22,27 @@ from typing import Any
 from ..jsonish import NOT_JSON  # the one sentinel for "the body is not JSON"
 from ..policy import Rule, rules
 
+VALUE = True  # a member read whole
+KIND = False  # a member read for its kind only (``isinstance``, ``in``, identity)
+Reads = dict  # key paths: name -> VALUE, KIND or a nested Reads
+
+
+def merge_reads(*declarations: Reads | None) -> Reads | None:
+    """One declaration reading all of *declarations* (None when one of them is None)."""
+    out: Reads = {}
+    for declaration in declarations:
+        if declaration is None:
+            return None
+        for name, read in declaration.items():
+            known = out.get(name, KIND)
+            if type(read) is dict and type(known) is dict:
+                out[name] = merge_reads(known, read)
+            elif read is VALUE or known is VALUE:
+                out[name] = VALUE
+            else:
+                out[name] = read if type(read) is dict else known
+    return out
+
 
 @dataclasses.dataclass(slots=True)
 class RequestView:
@@ -23,7 +52,7 @@ class RequestView:
     query: list[tuple[str, str]]  # decoded pairs, in order, duplicates kept
     headers: list[tuple[str, str]]
     content_type: str | None
-    json: Any = NOT_JSON  # the parsed JSON body (strictly or leniently parsed)
+    json: Any = NOT_JSON  # the parsed JSON body (strictly or leniently parsed; what the profiles read)
     text: str | None = None  # the body as text, when it is text
 
     def header(self, name: str) -> str | None:
@@ -63,6 +92,10 @@ class Profile:
     volatile: frozenset[str] = frozenset()
     #: normalised names of members holding Base64-encoded JSON (SPOT's legacy ``Body``)
     base64_json_fields: frozenset[str] = frozenset()
+    #: what :meth:`recognise` and :meth:`decode` read of a JSON request body (None: anything)
+    reads: Reads | None = None
+    #: what :meth:`outcome` reads of a JSON response body (None: anything)
+    outcome_reads: Reads | None = None
 
     def recognise(self, req: RequestView) -> int:
         """How sure this profile is that *req* is its vendor's, 0 (no) to 100."""
@@ -87,10 +120,15 @@ def http_outcome(status: int | None, body: Any, error: str | None) -> tuple[str,
     return "ok", None
 
 
+#: what :func:`message_of` reads (and so :func:`http_outcome`)
+MESSAGE_READS: Reads = {key: VALUE for key in ("Message", "message", "error_description", "detail", "error",
+                                               "errors")}
+
+
 def message_of(body: Any) -> str | None:
     """A human error message from a parsed error body, if it has an obvious one."""
     if isinstance(body, dict):
-        for key in ("Message", "message", "error_description", "detail", "error", "errors"):
+        for key in MESSAGE_READS:
             value = body.get(key)
             if isinstance(value, str) and value:
                 return value[:500]
@@ -114,5 +152,5 @@ def generic_template(path: str) -> str:
     return "/".join("{id}" if _ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
 
 
-__all__ = ["NOT_JSON", "Profile", "RequestView", "VendorView", "generic_template", "http_outcome",
-           "message_of", "rules"]
+__all__ = ["KIND", "MESSAGE_READS", "NOT_JSON", "VALUE", "Profile", "Reads", "RequestView", "VendorView",
+           "generic_template", "http_outcome", "merge_reads", "message_of", "rules"]

@@ -3,13 +3,24 @@ operation ``METHOD /path/{id}``, parameters from the JSON body, form or query.""
 
 from __future__ import annotations
 
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
-from .base import NOT_JSON, Profile, RequestView, VendorView, generic_template
+from .base import (
+    MESSAGE_READS,
+    NOT_JSON,
+    Profile,
+    Reads,
+    RequestView,
+    VendorView,
+    generic_template,
+)
 
 
 class Generic(Profile):
     name = "generic"
+    reads: ClassVar[Reads] = {}  # the body, when JSON, is the parameters: as a whole, never read member by member
+    outcome_reads = MESSAGE_READS  # the generic HTTP outcome
 
     def recognise(self, req: RequestView) -> int:
         return 1

@@ -12,15 +12,20 @@ string: such a query is decoded as the JSON body it was meant to be.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import jsonish
 from .base import (
+    KIND,
+    MESSAGE_READS,
     NOT_JSON,
+    VALUE,
     Profile,
+    Reads,
     RequestView,
     VendorView,
     http_outcome,
+    merge_reads,
     rules,
 )
 
@@ -34,6 +39,8 @@ class Spoonity(Profile):
         "keep": ["receipt_number", "reference_number", "receipt", "transaction_id", "till"],
     }, "spoonity")
     volatile = frozenset({"date"})
+    reads: ClassVar[Reads] = {"card_number": KIND, "receipt": KIND, "amount": KIND, "subtotal": KIND}  # the body is the parameters
+    outcome_reads = merge_reads(MESSAGE_READS, {"voided": VALUE, "success": VALUE, "error": VALUE})
 
     def recognise(self, req: RequestView) -> int:
         score = 60 if "spoonity" in req.host else 0

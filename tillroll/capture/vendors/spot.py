@@ -16,10 +16,21 @@ reads "a function that requires a logged in customer" rather than a bare number.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from ..redact import decode_base64_json
-from .base import Profile, RequestView, VendorView, http_outcome, rules
+from .base import (
+    KIND,
+    MESSAGE_READS,
+    VALUE,
+    Profile,
+    Reads,
+    RequestView,
+    VendorView,
+    http_outcome,
+    merge_reads,
+    rules,
+)
 
 APIS = {"f": "Franchise", "q": "CustomerConnect", "g": "CustomerConnect GET", "r": "External Order Data",
         "k": "Kiosk"}
@@ -46,6 +57,8 @@ class Spot(Profile):
     }, "spot")
     volatile = frozenset({"sessionid", "securityid", "useragent", "timestamp", "requestdate"})
     base64_json_fields = frozenset({"body"})
+    reads: ClassVar[Reads] = {"RequestType": VALUE, "AccountKey": KIND, "Parameters": KIND, "Params": KIND, "Body": VALUE}
+    outcome_reads = merge_reads(MESSAGE_READS, {"Failed": VALUE, "Message": VALUE, "MessageDetails": VALUE})
 
     def recognise(self, req: RequestView) -> int:
         body = req.json_object()

@@ -16,8 +16,9 @@ body. So the outcome is the generic HTTP one: no response or a status of 400 or 
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
-from .base import Profile, RequestView, VendorView, rules
+from .base import MESSAGE_READS, Profile, Reads, RequestView, VendorView, rules
 
 _PATH = re.compile(
     r"^(?P<prefix>.*?)/posexport/v(?P<version>\d+)/locations/(?P<loc>[^/]+)/(?P<resource>[a-z][a-z-]*)"
@@ -35,6 +36,8 @@ class SpotOn(Profile):
         "keep": ["locationId", "updatedAtStart", "updatedAtEnd", "createdAtStart", "createdAtEnd",
                  "employeeId", "jobPositionId", "lastUpdatedByEmployeeId", "paymentOptionId"],
     }, "spoton")
+    reads: ClassVar[Reads] = {}  # the path and the query say everything
+    outcome_reads = MESSAGE_READS  # the generic HTTP outcome
 
     def recognise(self, req: RequestView) -> int:
         score = 60 if _PATH.match(req.path) else 0

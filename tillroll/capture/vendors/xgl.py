@@ -17,9 +17,20 @@ any of them makes it ``partial``, with ``"<error_code>: <error_message>"`` as th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from .base import Profile, RequestView, VendorView, http_outcome, rules
+from .base import (
+    KIND,
+    MESSAGE_READS,
+    VALUE,
+    Profile,
+    Reads,
+    RequestView,
+    VendorView,
+    http_outcome,
+    merge_reads,
+    rules,
+)
 
 OK_NAMES = {"success", "authorizedsuccess", "approved", "ok"}
 
@@ -42,6 +53,12 @@ class Xgl(Profile):
                           # same call whatever the envelope says, and recordings made before it was
                           # decoded must keep matching
                           "outhttp"})
+    # the bare body's action, or the envelope's: its body's action and members, its transport
+    reads: ClassVar[Reads] = {"action_type": VALUE, "outHTTP": {"body": {"action_type": VALUE, "outHTTP": KIND}, "headers": VALUE,
+                                               "host": VALUE, "method": VALUE, "path": VALUE}}
+    outcome_reads = merge_reads(MESSAGE_READS, {"merchant_data": VALUE, "declined_balance": VALUE,
+                                                "declined_reverse": VALUE, "declined_rewards": VALUE,
+                                                "rewards_data": {"declined_rewards": VALUE}})
 
     def recognise(self, req: RequestView) -> int:
         body, encoding = _envelope(req.json)
