@@ -22,11 +22,14 @@ def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_stream: tuple[b
     content-encoded, as on the wire.
     """
     req = flow.request
-    body, size, cut = _body(req.raw_content, max_body, request_stream)
+    data = req.data  # read once, decoded as mitmproxy's properties decode it
+    body, size, cut = _body(data.content, max_body, request_stream)
+    fields = data.headers.fields
+    path, _, query = data.path.decode("utf-8", "surrogateescape").partition("?")
     request = RawRequest(
-        method=req.method, scheme=req.scheme, host=req.pretty_host, port=req.port,
-        path=req.path.split("?", 1)[0], query=req.path.split("?", 1)[1] if "?" in req.path else "",
-        http_version=req.http_version, headers=[(k, v) for k, v in req.headers.items(multi=True)],
+        method=data.method.decode("utf-8", "surrogateescape").upper(), scheme=data.scheme.decode("utf-8", "surrogateescape"),
+        host=_pretty_host(req, data, fields), port=data.port, path=path, query=query,
+        http_version=data.http_version.decode("utf-8", "surrogateescape"), headers=_headers(fields),
         body=body, body_size=size, truncated=cut,
     )
     raw = RawExchange(request=request, started_at=dt.datetime.fromtimestamp(req.timestamp_start, dt.timezone.utc))
@@ -35,12 +38,36 @@ def raw_from_flow(flow: http.HTTPFlow, *, max_body: int, request_stream: tuple[b
         body, size, cut = _body(resp.raw_content, max_body, response_stream)
         raw.response = RawResponse(
             status=resp.status_code, reason=resp.reason, http_version=resp.http_version,
-            headers=[(k, v) for k, v in resp.headers.items(multi=True)], body=body, body_size=size, truncated=cut,
+            headers=_headers(resp.data.headers.fields), body=body, body_size=size, truncated=cut,
         )
     if flow.error is not None and flow.response is None:
         raw.error = flow.error.msg
     _timings(flow, raw, new_connection)
     return raw
+
+
+def _headers(fields: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:
+    """``headers.items(multi=True)``: names and values decoded as mitmproxy decodes them."""
+    return [(k.decode("utf-8", "surrogateescape"), v.decode("utf-8", "surrogateescape")) for k, v in fields]
+
+
+def _pretty_host(req: http.Request, data: http.RequestData, fields: tuple[tuple[bytes, bytes], ...]) -> str:
+    """``req.pretty_host``, computed once for each set of what it depends on (the HTTP
+    version, the authority, the target host, the Host headers): it parses the authority
+    each time (a third of reading a flow), and a proxy sees the same few hosts."""
+    hosts = tuple(v for k, v in fields if len(k) == 4 and k.lower() == b"host")
+    key = (data.http_version, data.authority, data.host, hosts)
+    host = _PRETTY_HOSTS.get(key)
+    if host is None:
+        host = req.pretty_host
+        if len(_PRETTY_HOSTS) >= _PRETTY_HOSTS_KEPT:
+            _PRETTY_HOSTS.clear()
+        _PRETTY_HOSTS[key] = host
+    return host
+
+
+_PRETTY_HOSTS: dict[tuple, str] = {}
+_PRETTY_HOSTS_KEPT = 1024  # hosts come from the traffic: bounded
 
 
 def _body(content: bytes | None, max_body: int,
