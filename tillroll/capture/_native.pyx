@@ -308,14 +308,21 @@ cdef str _DROPPED = "tillroll:dropped"
 cdef object _pseudonym_fullmatch = None
 cdef object _pure_looks_like_card = None
 cdef object _identifier_kind = None
+cdef type _PASS = None
+cdef type _REDACTOR = None
+cdef type _SWEEP = None
 
 
-def configure_apply(str prefix, str dropped, pseudonym_fullmatch, looks_like_card, identifier_kind):
+def configure_apply(str prefix, str dropped, pseudonym_fullmatch, looks_like_card, identifier_kind,
+                    type pass_type, type redactor_type, type sweep_type):
     """The pseudonym spellings and the pure helpers ``apply`` defers to (a pseudonym's
-    grammar, non-ASCII digits, what a customer identifier is)."""
-    global _PREFIX, _DROPPED, _pseudonym_fullmatch, _pure_looks_like_card, _identifier_kind
+    grammar, non-ASCII digits, what a customer identifier is); the classes whose methods it
+    inlines (``Redactor.pseudonym``, ``Pass._note``, ``Sweep.remember``) where they are
+    the ones it is given."""
+    global _PREFIX, _DROPPED, _pseudonym_fullmatch, _pure_looks_like_card, _identifier_kind, _PASS, _REDACTOR, _SWEEP
     _PREFIX, _DROPPED = prefix, dropped
     _pseudonym_fullmatch, _pure_looks_like_card, _identifier_kind = pseudonym_fullmatch, looks_like_card, identifier_kind
+    _PASS, _REDACTOR, _SWEEP = pass_type, redactor_type, sweep_type
 
 
 def apply(self, rule, value, where):
@@ -335,10 +342,31 @@ def apply(self, rule, value, where):
         out = self.r.card(text)
     elif action == "card":
         out = self.r.pseudonym(_identifier_kind(text), text)
+    elif type(self.r) is _REDACTOR:  # Redactor.pseudonym, inlined
+        out = _PREFIX + rule.label + ":" + self.r.digest(text)
     else:
         out = self.r.pseudonym(rule.label, text)
-    self._note(where, rule.source, text, out)
+    if type(self) is _PASS:
+        _noted(self, where, rule.source, text, out)
+    else:
+        self._note(where, rule.source, text, out)
     return out
+
+
+cdef inline int _noted(self, where, source, text, out) except -1:
+    """``Pass._note``: the redaction listed, the value remembered for the sweep
+    (``Sweep.remember``)."""
+    if self.recording:
+        (<list>self.redactions).append((where, source))
+    sweeper = self.sweeper
+    if type(sweeper) is not _SWEEP:
+        sweeper.remember(text, out)
+        return 0
+    seen = <dict>sweeper.seen
+    if text not in seen:
+        seen[text] = out
+        sweeper._forms = None
+    return 0
 
 
 cdef bint _card_shaped(str text) except -1:

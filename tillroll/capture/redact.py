@@ -479,7 +479,8 @@ if native.ext is not None:  # the walk, compiled; its rare branches call the met
     Pass._list = native.ext.redact_list
     Pass.json = native.ext.redact_json
     Pass.headers = native.ext.redact_headers
-    native.ext.configure_apply(PREFIX, DROPPED, PSEUDONYM.fullmatch, _looks_like_card, _identifier_kind)
+    native.ext.configure_apply(PREFIX, DROPPED, PSEUDONYM.fullmatch, _looks_like_card, _identifier_kind, Pass, Redactor,
+                               Sweep)
     Pass._apply = native.ext.apply
     native.text_ext.configure(_NO_RULE, contextual_rule, normalise, MIN_LENGTH)
     Pass.json_text_at = native.text_ext.redact_json_text

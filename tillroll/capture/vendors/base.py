@@ -57,10 +57,17 @@ class RequestView:
 
     def header(self, name: str) -> str | None:
         name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
+        size = len(name)
+        for k, v in self.headers:  # the length first: most names are not lowered at all
+            if len(k) == size and k.lower() == name:
+                return v
+        return None
 
     def query_value(self, name: str) -> str | None:
-        return next((v for k, v in self.query if k == name), None)
+        for k, v in self.query:
+            if k == name:
+                return v
+        return None
 
     def json_object(self) -> dict | None:
         return self.json if isinstance(self.json, dict) else None

@@ -69,7 +69,7 @@ class Spot(Profile):
             score += 20
         if body is not None and "RequestType" in body:
             score += 50 + (20 if "AccountKey" in body else 0)
-        elif req.query_value("RequestType") is not None or (req.text and _XML_TYPE.search(req.text)):
+        elif req.query_value("RequestType") is not None or _xml_type(req.text):
             score += 50
         return min(score, 100)
 
@@ -93,7 +93,7 @@ class Spot(Profile):
             view.operation = req.query_value("RequestType")
             view.params = {k: v for k, v in req.query if k not in ENVELOPE}
             view.params_encoding = "query"
-        elif req.text and (xml := _XML_TYPE.search(req.text)):
+        elif xml := _xml_type(req.text):
             view.operation, view.params_encoding = xml.group(1), "xml"
         return view
 
@@ -107,6 +107,11 @@ class Spot(Profile):
         if status >= 400:
             return "error", said or _status_meaning(status) or http_outcome(status, body, error)[1]
         return "ok", None
+
+
+def _xml_type(text: str | None) -> re.Match | None:
+    """``<RequestType>`` of an XML body (a substring search first: most bodies are JSON)."""
+    return _XML_TYPE.search(text) if text and "</RequestType>" in text else None
 
 
 def _status_meaning(status: int | None) -> str | None:
