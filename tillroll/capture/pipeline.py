@@ -76,17 +76,17 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.api = p.text(raw.group, "source.group")
     drop = policy.drops_body(view.path)
     at = _path_to(req_json, vendor.params) if req_strict and vendor.params is not None else ()
-    params_in_body = False  # params_json is a slice of the stored request body
+    in_body = 0  # how much of params_json, from its start, is a slice of the stored request body
     ex.request_body, params_text = _stored_body(p, req_body, req_text, req_json, req_strict, req_problem, drop,
                                                 "request.body", at)
     if vendor.params is None or (drop and vendor.params_encoding not in QUERY_ENCODINGS):
         pass  # no parameters, or they come from a body the policy says not to store
     elif vendor.params is req_json and req_strict and ex.request_body_text:
         ex.params_json = ex.request_body_text  # the parameters are the whole (redacted) body
-        params_in_body = True
+        in_body = len(ex.params_json)
     elif params_text is not None:
         ex.params_json = params_text  # a part of the body: its redacted text, as stored there
-        params_in_body = True
+        in_body = len(params_text)
     else:
         # A view of the request: its redactions are already listed (and a part of a
         # repaired body, walked there, comes from the pass's memo).
@@ -94,8 +94,8 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.params_json = json.dumps(p.json(vendor.params, "params"), ensure_ascii=False)
         p.recording = True
     if vendor.params_beside and type(vendor.params) is dict and (ex.params_json or "").rstrip().endswith("}"):
-        ex.params_json = _with_members(ex.params_json, p, vendor.params_beside)
-        params_in_body = False  # the added members are a copy: the sweep searches them too
+        ex.params_json, in_body = _with_members(ex.params_json, p, vendor.params_beside), in_body and _head(ex.params_json)
+        # the added members are a copy of the body's values: the sweep searches them too
 
     resp_json: Any = NOT_JSON
     if raw.response is not None:
@@ -116,7 +116,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.outcome_message = ex.error  # already scrubbed: a transport error may quote the request
     else:
         ex.outcome_message = p.value(message, "outcome_message") if message else None
-    _sweep(p, ex, params_in_body)
+    _sweep(p, ex, in_body)
     ex.redactions = p.redactions
     _make_storable(ex)
     return ex
@@ -128,8 +128,14 @@ def _with_members(params_json: str, p: Pass, members: dict) -> str:
     p.recording = False
     extra = json.dumps(p.json(members, "params"), ensure_ascii=False)[1:-1]
     p.recording = True
-    head = params_json.rstrip()[:-1].rstrip()  # without its closing brace
+    head = params_json[:_head(params_json)]
     return f"{head}, {extra}}}" if head != "{" else f"{{{extra}}}"
+
+
+def _head(params_json: str) -> int:
+    """The length of the JSON object *params_json* without its closing brace (and the
+    blanks around it): what :func:`_with_members` keeps of it."""
+    return len(params_json.rstrip()[:-1].rstrip())
 
 
 def _path_to(root: Any, target: Any, levels: int = 3) -> tuple[str, ...]:
@@ -265,16 +271,18 @@ def _unredacted(text: str) -> str:
     return PSEUDONYM.sub("", text)
 
 
-def _sweep(p: Pass, ex: Exchange, params_in_body: bool) -> None:
-    """Fail closed: no value redacted anywhere survives anywhere else in the record."""
+def _sweep(p: Pass, ex: Exchange, in_body: int) -> None:
+    """Fail closed: no value redacted anywhere survives anywhere else in the record.
+    *in_body*: how much of ``params_json``, from its start, is a slice of the stored
+    request body."""
     if not p.seen:
         return
     texts = [getattr(ex, field) for field in _SWEPT]
     headers = [*(v for _, v in ex.request_headers), *(v for _, v in ex.response_headers or ())]
-    # params_json cut from the stored body holds nothing the body does not: searched once
-    # (when ASCII: a lone surrogate in it was made U+FFFD in the body's bytes, not in it)
-    skip_params = params_in_body and ex.params_json is not None and ex.params_json.isascii()
-    searched = [t for field, t in zip(_SWEPT, texts) if t and not (skip_params and field == "params_json")]
+    searched = [t for field, t in zip(_SWEPT, texts) if t and field != "params_json"]
+    params = _params_searched(p, ex.params_json, in_body)
+    if params:
+        searched.append(params)
     if not p.sweep_needed("\n".join(searched + [h for h in headers if h])):
         return  # the common case: every redacted value was replaced where it stood
     for field, value in zip(_SWEPT, texts):
@@ -286,6 +294,24 @@ def _sweep(p: Pass, ex: Exchange, params_in_body: bool) -> None:
     ex.request_headers = _swept_headers(p, ex.request_headers, "request.header")
     if ex.response_headers:
         ex.response_headers = _swept_headers(p, ex.response_headers, "response.header")
+
+
+def _params_searched(p: Pass, params_json: str | None, in_body: int) -> str | None:
+    """What of *params_json* the sweep's check must search beside the stored body: the
+    part of it cut from the body holds nothing the body does not (when ASCII: a lone
+    surrogate in it was made U+FFFD in the body's bytes, not in it), so only what follows
+    it, with as much before it as the longest form of a remembered value could reach into."""
+    if not params_json or not in_body or not params_json.isascii():
+        return params_json
+    if in_body >= len(params_json):
+        return None
+    reach = _LONGEST_FORM * max(map(len, p.seen))
+    return params_json[max(0, in_body - reach):]
+
+
+# a form of a value is at most this many times longer than the value: two \\uXXXX escapes, or
+# four %XX, for a character beyond the BMP
+_LONGEST_FORM = 12
 
 
 def _swept_headers(p: Pass, headers: list[tuple[str, str]], where: str) -> list[tuple[str, str]]:

@@ -100,3 +100,38 @@ def test_a_redacted_value_inside_a_longer_word_of_the_operation_is_left_alone():
     ex = capture(exchange("POST", "api.mydrycleaner.com", "/q", body=body, response=resp), redactor())
     assert ex.operation == "GetCustomer"
     assert '"Customer"' not in ex.response_body_text
+
+
+@pytest.mark.parametrize("name", ["zebulonia-quarterfield", "zébulonïa-quärterfield", "zebulonia\U0001f600quarter"])
+def test_a_value_redacted_in_an_xgl_body_is_swept_from_the_envelope_members_beside_the_parameters(name):
+    """The envelope's transport is stored beside the parameters (cut from the stored body),
+    its header names lower-cased: a value that stands only there is searched there."""
+    body = {"outHTTP": {"body": {"action_type": "identifyCustomers", "customer": {"first_name": name}},
+                        "headers": {name.upper(): "1"}, "path": "/api/xgl"}}
+    for ensure_ascii in (True, False):
+        text = json.dumps(body, ensure_ascii=ensure_ascii)
+        ex = capture(exchange("POST", "xgl.example.com", "/api/xgl", body=text.encode(), response=b"{}"),
+                     redactor())
+        assert ex.operation == "identifyCustomers" and '"outHTTP"' in ex.params_json
+        assert name not in ex.params_json and json.dumps(name)[1:-1] not in ex.params_json
+        stored = json.loads(ex.params_json)
+        assert stored["customer"]["first_name"].startswith("tillroll:")
+        assert [k.startswith("tillroll:") for k in stored["outHTTP"]["headers"]] == [True]
+        assert ("params", "sweep") in ex.redactions
+
+
+def test_the_sweep_searches_across_the_end_of_the_parameters_cut_from_the_body():
+    """A form of a remembered value that starts inside the slice of the body and ends in the
+    members added after it is still searched (the slice's end is reached back into)."""
+    from tillroll.capture import pipeline
+    from tillroll.capture.sweep import stands_in
+
+    p = redactor().start()
+    value = 'ana", "outHTTP'
+    p.sweeper.remember(value, "tillroll:x:000000000000")
+    params = '{"k": "' + "z" * 500 + 'ana", "outHTTP": {"path": "/x"}}'
+    in_body = params.index(', "outHTTP"')
+    searched = pipeline._params_searched(p, params, in_body)
+    assert stands_in(value, searched) and len(searched) < len(params)
+    assert pipeline._params_searched(p, params, len(params)) is None  # all of it is the body's
+    assert pipeline._params_searched(p, params, 0) == params  # none of it is
