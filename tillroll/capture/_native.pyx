@@ -12,9 +12,6 @@ accelerates, which stay the oracle (``TILLROLL_NO_EXTENSIONS=1`` runs them inste
 * :func:`redact_headers`: ``Pass.headers`` for the common header; the others go to
   ``Pass._header``.
 * :func:`apply`: ``Pass._apply``, one value under a rule.
-* :class:`Bigrams`: ``sweep.bigrams_may_hold`` and ``sweep.may_stand``, the sweep's
-  filter: one pass over the exchange's texts, after which most redacted values are known
-  absent without a search.
 
 The redaction of a JSON text where it stands is its own module, ``_json_text.pyx``; the
 match key's work is ``_match_key.pyx``.
@@ -25,12 +22,10 @@ lowercases to ``k``), so both paths agree on every string.
 from json import dumps as _json_dumps
 
 from libc.math cimport isfinite
-from libc.string cimport memset
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object text)
     void *PyUnicode_DATA(object text)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
 
 cdef object _pure_maybe_secret = None
 cdef object _NO_RULE = None
@@ -381,91 +376,3 @@ cdef bint _card_shaped(str text) except -1:
         elif c != 32 and c != 45:
             return False
     return 12 <= digits <= 19
-
-
-# -- the sweep's filter ------------------------------------------------------------------------
-
-
-cdef class Bigrams:
-    """``sweep.bigrams_may_hold`` for one text, read once: which pairs of adjacent
-    characters *text* holds, each character folded to its low byte (a 65,536-bit table).
-    :meth:`may_hold` false: the needle is certainly not in the text; true: it may be.
-    :meth:`candidates`: ``sweep.may_stand`` over a list of values."""
-
-    cdef unsigned char bits[8192]
-
-    def __cinit__(self, str text):
-        cdef Py_ssize_t n = len(text), i
-        cdef int kind = PyUnicode_KIND(text)
-        cdef void *data = PyUnicode_DATA(text)
-        cdef const unsigned char *p
-        cdef unsigned int prev, cur, pair
-        memset(self.bits, 0, sizeof(self.bits))
-        if n < 2:
-            return
-        if kind == 1:
-            p = <const unsigned char *>data
-            prev = p[0]
-            for i in range(1, n):
-                cur = p[i]
-                pair = (prev << 8) | cur
-                self.bits[pair >> 3] |= <unsigned char>(1 << (pair & 7))
-                prev = cur
-        else:
-            prev = <unsigned int>PyUnicode_READ(kind, data, 0) & 0xFF
-            for i in range(1, n):
-                cur = <unsigned int>PyUnicode_READ(kind, data, i) & 0xFF
-                pair = (prev << 8) | cur
-                self.bits[pair >> 3] |= <unsigned char>(1 << (pair & 7))
-                prev = cur
-
-    def may_hold(self, str needle):
-        return self._holds(needle, 0, len(needle))
-
-    def candidates(self, values, Py_ssize_t min_length):
-        """``sweep.may_stand`` for each of *values* at least *min_length* long: the values
-        that may stand in the text in some form, in their order."""
-        cdef list out = []
-        cdef str value
-        for value in values:
-            if len(value) >= min_length and self._may_stand(value):
-                out.append(value)
-        return out
-
-    cdef bint _may_stand(self, str value):
-        cdef Py_ssize_t n = len(value), i, start = 0, best = 0, best_at = 0
-        cdef int kind = PyUnicode_KIND(value)
-        cdef void *data = PyUnicode_DATA(value)
-        cdef unsigned int c
-        cdef bint plain = True
-        for i in range(n + 1):
-            c = <unsigned int>PyUnicode_READ(kind, data, i) if i < n else 0
-            if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122:
-                continue
-            if i < n and not (c == 46 or c == 95 or c == 126 or c == 45):  # . _ ~ -
-                plain = False
-            if i - start > best:
-                best, best_at = i - start, start
-            start = i + 1
-        if plain:  # every form of the value is the value itself
-            return self._holds(value, 0, n)
-        if best == 0:  # no letter or digit to anchor on
-            return True
-        return self._holds(value, best_at, best_at + best)
-
-    cdef bint _holds(self, str needle, Py_ssize_t start, Py_ssize_t end):
-        """Whether every pair of adjacent characters of needle[start:end] is in the table."""
-        cdef Py_ssize_t i
-        cdef int kind = PyUnicode_KIND(needle)
-        cdef void *data = PyUnicode_DATA(needle)
-        cdef unsigned int prev, cur, pair
-        if end - start < 2:
-            return True
-        prev = <unsigned int>PyUnicode_READ(kind, data, start) & 0xFF
-        for i in range(start + 1, end):
-            cur = <unsigned int>PyUnicode_READ(kind, data, i) & 0xFF
-            pair = (prev << 8) | cur
-            if not (self.bits[pair >> 3] & (1 << (pair & 7))):
-                return False
-            prev = cur
-        return True

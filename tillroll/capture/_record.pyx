@@ -2,10 +2,18 @@
 """What the pipeline checks of a whole record, compiled: which texts are not ASCII (only they
 can hold a lone surrogate: ``pipeline._non_ascii_fields``, ``pipeline._ascii_pairs``), and
 the sweep's first test for all remembered values at once (``sweep._needle`` and the search
-of ``Sweep.needed``). The pure functions are the oracle and the fallback."""
+of ``Sweep.needed``), and its filter (:class:`Grams`: ``sweep.grams_may_hold`` and
+``sweep.may_stand``, one pass over the exchange's texts after which most remembered values
+are known absent without a search). The pure functions are the oracle and the fallback."""
+
+from libc.stdint cimport uint32_t
+from libc.string cimport memset
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
+    int PyUnicode_KIND(object text)
+    void *PyUnicode_DATA(object text)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
 
 
 def non_ascii_fields(object ex, tuple names):
@@ -75,3 +83,91 @@ def sweep_candidates(str text, values, Py_ssize_t min_length):
         if not found or found in text:
             out.append(value)
     return out
+
+
+# -- the sweep's filter ------------------------------------------------------------------------
+
+cdef inline uint32_t _gram(uint32_t run) noexcept:
+    """``sweep._gram``: where a run of four characters (folded to their low bytes, the first
+    in the high byte) falls in the 65,536-bit table."""
+    return (run * <uint32_t>2654435761u) >> 16
+
+
+cdef class Grams:
+    """``sweep.grams_may_hold`` for one text, read once: which runs of four adjacent
+    characters it holds (each folded to its low byte, hashed into a 65,536-bit table).
+    :meth:`may_hold` false: the needle is certainly not in the text; true: it may be.
+    :meth:`candidates`: ``sweep.may_stand`` over a list of values."""
+
+    cdef unsigned char bits[8192]
+
+    def __cinit__(self, str text):
+        cdef Py_ssize_t n = len(text), i
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef const unsigned char *p
+        cdef uint32_t run = 0, at
+        memset(self.bits, 0, sizeof(self.bits))
+        if kind == 1:
+            p = <const unsigned char *>data
+            for i in range(n):
+                run = (run << 8) | p[i]
+                if i >= 3:
+                    at = _gram(run)
+                    self.bits[at >> 3] |= <unsigned char>(1 << (at & 7))
+        else:
+            for i in range(n):
+                run = (run << 8) | (<uint32_t>PyUnicode_READ(kind, data, i) & 0xFF)
+                if i >= 3:
+                    at = _gram(run)
+                    self.bits[at >> 3] |= <unsigned char>(1 << (at & 7))
+
+    def may_hold(self, str needle):
+        return self._holds(needle, 0, len(needle))
+
+    def candidates(self, values, Py_ssize_t min_length):
+        """``sweep.may_stand`` for each of *values* at least *min_length* long: the values
+        that may stand in the text in some form, in their order."""
+        cdef list out = []
+        cdef str value
+        for value in values:
+            if len(value) >= min_length and self._may_stand(value):
+                out.append(value)
+        return out
+
+    cdef bint _may_stand(self, str value):
+        cdef Py_ssize_t n = len(value), i, start = 0, best = 0, best_at = 0
+        cdef int kind = PyUnicode_KIND(value)
+        cdef void *data = PyUnicode_DATA(value)
+        cdef Py_UCS4 c
+        cdef bint plain = True
+        for i in range(n + 1):
+            c = PyUnicode_READ(kind, data, i) if i < n else 0
+            if _alnum(c):
+                continue
+            if i < n and not _plain_char(c):
+                plain = False
+            if i - start > best:
+                best, best_at = i - start, start
+            start = i + 1
+        if plain:  # every form of the value is the value itself
+            return self._holds(value, 0, n)
+        if best == 0:  # no letter or digit to anchor on
+            return True
+        return self._holds(value, best_at, best_at + best)
+
+    cdef bint _holds(self, str needle, Py_ssize_t start, Py_ssize_t end):
+        """Whether every run of four characters of needle[start:end] is in the table."""
+        cdef Py_ssize_t i
+        cdef int kind = PyUnicode_KIND(needle)
+        cdef void *data = PyUnicode_DATA(needle)
+        cdef uint32_t run = 0, at
+        if end - start < 4:
+            return True
+        for i in range(start, end):
+            run = (run << 8) | (<uint32_t>PyUnicode_READ(kind, data, i) & 0xFF)
+            if i - start >= 3:
+                at = _gram(run)
+                if not (self.bits[at >> 3] & (1 << (at & 7))):
+                    return False
+        return True

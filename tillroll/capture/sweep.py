@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 from . import native
 
 _MIN_SWEEP = 6  # shorter remembered values are not swept from free text (too many false hits)
-_FILTER_FROM = 512  # characters of text from which the pairs table pays (below, a search is as cheap)
+_FILTER_FROM = 512  # characters of text from which the table of runs pays (below, a search is as cheap)
 
 
 class Sweep:
@@ -98,12 +98,12 @@ class Sweep:
         run of ASCII letters and digits of a value stands, unchanged, in each of its forms
         (JSON escapes and URL encoding leave letters and digits alone), so where that run
         is not in *text*, no form of the value is. On the compiled path a table of the
-        text's pairs of characters, built in one pass, rules most values out before any
+        text's runs of four characters, built in one pass, rules most values out before any
         search."""
         values = self.seen
         if native.ext is not None and values:
             if len(text) >= _FILTER_FROM:
-                values = native.ext.Bigrams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
+                values = native.record_ext.Grams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
             return any(stands_in(value, text) for value in native.record_ext.sweep_candidates(text, values, _MIN_SWEEP))
         for value in values:
             if len(value) < _MIN_SWEEP:
@@ -120,22 +120,31 @@ _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
 
 
-def bigrams_may_hold(text: str, needle: str) -> bool:
-    """Whether every pair of adjacent characters of *needle* is a pair of adjacent
-    characters of *text*, each character folded to its low byte: false means *needle* is
-    certainly not in *text*. The definition the compiled ``Bigrams`` implements (and is
-    tested against); the pure path searches directly instead."""
-    def pairs(s: str) -> set[tuple[int, int]]:
-        return {(ord(a) & 0xFF, ord(b) & 0xFF) for a, b in zip(s, s[1:])}
-    return pairs(needle) <= pairs(text)
+def grams_may_hold(text: str, needle: str) -> bool:
+    """Whether every run of four adjacent characters of *needle* is, hashed into a
+    65,536-bit table (:func:`_gram`), one of *text*'s, each character folded to its low
+    byte: false means *needle* is certainly not in *text* (a needle shorter than four:
+    true). The definition the compiled ``Grams`` implements (and is tested against); the
+    pure path searches directly instead."""
+    return len(needle) < 4 or _grams(needle) <= _grams(text)
+
+
+def _grams(s: str) -> set[int]:
+    low = [ord(c) & 0xFF for c in s]
+    return {_gram(low[i] << 24 | low[i + 1] << 16 | low[i + 2] << 8 | low[i + 3]) for i in range(len(low) - 3)}
+
+
+def _gram(run: int) -> int:
+    """Where a run of four folded characters (the first in the high byte) falls in the table."""
+    return (run * 2654435761 & 0xFFFFFFFF) >> 16
 
 
 def may_stand(text: str, value: str) -> bool:
-    """False when no form of *value* can stand in *text*: the pairs of characters of its
-    needle are not all in the text. The definition the compiled filter implements
-    (``Bigrams.candidates``)."""
+    """False when no form of *value* can stand in *text*: the runs of four characters of
+    its needle are not all in the text. The definition the compiled filter implements
+    (``Grams.candidates``)."""
     needle = _needle(value)
-    return not needle or bigrams_may_hold(text, needle)
+    return not needle or grams_may_hold(text, needle)
 
 
 def stands_in(value: str, text: str) -> bool:

@@ -274,12 +274,14 @@ PLAIN_CHARS = st.sampled_from("aZ09._~-")  # a value of these is its own only fo
        cut=st.integers(0, 80), tail=st.one_of(st.just(""), SWEEP_CHARS, PLAIN_CHARS))
 def test_the_sweeps_filter_answers_as_the_pure_definition(text, values, cut, tail):
     values = values + [text[cut:cut + 8], text[cut:cut + 7] + tail]  # a part of the text, and one that goes on
-    table = native.ext.Bigrams(text)
+    table = native.record_ext.Grams(text)
     assert table.candidates(values, 6) == [v for v in values if len(v) >= 6 and sweep.may_stand(text, v)]
     for v in values:
-        assert table.may_hold(v) == sweep.bigrams_may_hold(text, v)
+        assert table.may_hold(v) == sweep.grams_may_hold(text, v)
         if v in text:
             assert table.may_hold(v)
+        if len(v) >= 6 and sweep.stands_in(v, text):  # never rules out a value that stands there
+            assert table.candidates([v], 6) == [v]
 
 
 # -- the match key read from the parameters' text (match_doc._key_from_text) ---------------------
