@@ -5,10 +5,16 @@ from libc.stdint cimport uint64_t
 cdef uint64_t fnv(const unsigned char *s, Py_ssize_t n) noexcept
 
 
+cdef struct Slot:
+    uint64_t hash
+    Py_ssize_t index  # an entry's index + 1; 0: empty
+
+
 cdef class KeyTable:
     cdef list entries
-    cdef uint64_t *hashes
-    cdef int *slots  # an entry's index + 1; 0: empty
+    cdef Slot *slots
+    cdef Py_ssize_t mask  # slots - 1 (a power of two, at least twice the entries)
 
     cdef tuple find(self, const unsigned char *s, Py_ssize_t n, uint64_t h)
     cdef int insert(self, tuple entry, uint64_t h) except -1
+    cdef int _grow(self) except -1

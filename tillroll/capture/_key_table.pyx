@@ -13,7 +13,7 @@ cdef extern from "Python.h":
     void *PyUnicode_DATA(object text)
 
 cdef enum:
-    _TABLE_SLOTS = 8192  # twice the names a table keeps
+    _FIRST_SLOTS = 64  # grown by doubling: a table of a vendor's hundred names stays in the L1 cache
     _NAMES_KEPT = 4096  # as the Pass's rule cache (redact.RULES_KEPT): names come from the traffic
 
 
@@ -30,17 +30,17 @@ cdef class KeyTable:
     """What a walk over one-byte JSON text judged of each key name, found by the name's bytes
     (no string made, no dict asked, for a name seen before). An entry is a tuple whose first
     item is the name; what follows is the walk's. At most ``_NAMES_KEPT`` names: they come
-    from the traffic, and the rest are judged each time."""
+    from the traffic, and the rest are judged each time. Open addressing over slots of
+    (hash, entry), at least twice as many as the entries, grown as names come."""
 
     def __cinit__(self):
         self.entries = []
-        self.hashes = <uint64_t *>calloc(_TABLE_SLOTS, sizeof(uint64_t))
-        self.slots = <int *>calloc(_TABLE_SLOTS, sizeof(int))
-        if self.hashes == NULL or self.slots == NULL:
+        self.slots = <Slot *>calloc(_FIRST_SLOTS, sizeof(Slot))
+        if self.slots == NULL:
             raise MemoryError()
+        self.mask = _FIRST_SLOTS - 1
 
     def __dealloc__(self):
-        free(self.hashes)
         free(self.slots)
 
     def __len__(self):
@@ -48,29 +48,49 @@ cdef class KeyTable:
 
     cdef tuple find(self, const unsigned char *s, Py_ssize_t n, uint64_t h):
         """The entry of the name spelled by the *n* bytes at *s* (one-byte text), or None."""
-        cdef Py_ssize_t slot = h & (_TABLE_SLOTS - 1)
-        cdef int index
+        cdef Py_ssize_t at = h & self.mask
+        cdef Slot *slot
         cdef tuple entry
         cdef str name
         while True:
-            index = self.slots[slot]
-            if index == 0:
+            slot = &self.slots[at]
+            if slot.index == 0:
                 return None
-            if self.hashes[slot] == h:
-                entry = <tuple>self.entries[index - 1]
+            if slot.hash == h:
+                entry = <tuple>self.entries[slot.index - 1]
                 name = <str>entry[0]
                 if len(name) == n and PyUnicode_KIND(name) == 1 and memcmp(PyUnicode_DATA(name), s, n) == 0:
                     return entry
-            slot = (slot + 1) & (_TABLE_SLOTS - 1)
+            at = (at + 1) & self.mask
 
     cdef int insert(self, tuple entry, uint64_t h) except -1:
         """Keep *entry* (its name's bytes hash to *h*), when there is room."""
-        cdef Py_ssize_t slot = h & (_TABLE_SLOTS - 1)
+        cdef Py_ssize_t at
         if len(self.entries) >= _NAMES_KEPT:
             return 0
+        if 2 * (len(self.entries) + 1) > self.mask + 1:
+            self._grow()
         self.entries.append(entry)
-        while self.slots[slot] != 0:
-            slot = (slot + 1) & (_TABLE_SLOTS - 1)
-        self.hashes[slot] = h
-        self.slots[slot] = len(self.entries)
+        at = h & self.mask
+        while self.slots[at].index != 0:
+            at = (at + 1) & self.mask
+        self.slots[at].hash = h
+        self.slots[at].index = len(self.entries)
+        return 0
+
+    cdef int _grow(self) except -1:
+        """Twice the slots, every entry placed again."""
+        cdef Py_ssize_t size = 2 * (self.mask + 1), i, at
+        cdef Slot *old = self.slots
+        cdef Slot *new = <Slot *>calloc(size, sizeof(Slot))
+        if new == NULL:
+            raise MemoryError()
+        for i in range(self.mask + 1):
+            if old[i].index != 0:
+                at = old[i].hash & (size - 1)
+                while new[at].index != 0:
+                    at = (at + 1) & (size - 1)
+                new[at] = old[i]
+        self.slots, self.mask = new, size - 1
+        free(old)
         return 0
