@@ -91,7 +91,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         # A view of the request: its redactions are already listed (and a part of a
         # repaired body, walked there, comes from the pass's memo).
         p.recording = False
-        ex.params_json = json.dumps(p.json(vendor.params, "params"), ensure_ascii=False)
+        ex.params_json = _json_text(p.json(vendor.params, "params"))
         p.recording = True
     if vendor.params_beside and type(vendor.params) is dict and (ex.params_json or "").rstrip().endswith("}"):
         ex.params_json, in_body = _with_members(ex.params_json, p, vendor.params_beside), in_body and _head(ex.params_json)
@@ -126,7 +126,7 @@ def _with_members(params_json: str, p: Pass, members: dict) -> str:
     """The JSON object *params_json* with *members* (redacted) added after its own. They come
     from the same request body, whose redactions are already listed."""
     p.recording = False
-    extra = json.dumps(p.json(members, "params"), ensure_ascii=False)[1:-1]
+    extra = _json_text(p.json(members, "params"))[1:-1]
     p.recording = True
     head = params_json[:_head(params_json)]
     return f"{head}, {extra}}}" if head != "{" else f"{{{extra}}}"
@@ -136,6 +136,10 @@ def _head(params_json: str) -> int:
     """The length of the JSON object *params_json* without its closing brace (and the
     blanks around it): what :func:`_with_members` keeps of it."""
     return len(params_json.rstrip()[:-1].rstrip())
+
+
+# json.dumps(value, ensure_ascii=False) without a new encoder made for each call
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _path_to(root: Any, target: Any, levels: int = 3) -> tuple[str, ...]:
