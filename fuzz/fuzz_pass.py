@@ -16,6 +16,9 @@ Checked for every input:
   no key table, a fresh ``KeyTable()`` and one kept across inputs, answers None or
   ``pure_canonical(pure_clean(json.loads(text), rule_for, volatile))``; and None where
   ``json.loads`` refuses the text.
+* ``_outline.outline`` of the same texts, for the vendor profiles' request declaration and
+  each profile's outcome declaration, answers UNSURE or ``jsonish.pruned`` of the strict
+  parse: never a value where the parse refuses or repairs the text.
 
 Only ``tillroll.*`` Python code is instrumented: the coverage that guides the run is the
 pure path's and the pipeline's, not the compiled modules' C.
@@ -39,7 +42,8 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # for tests.pure_path
 
 with atheris.instrument_imports(include=["tillroll"]):
     from tests.pure_path import pure_path
-    from tillroll.capture import Redactor, capture_keyed, match_doc, native
+    from tillroll.capture import Redactor, capture_keyed, jsonish, match_doc, native
+    from tillroll.capture.vendors import BY_NAME, REQUEST_READS
     from tillroll.store.exchange import to_record_batch
 
 if native.match_ext is None:
@@ -53,6 +57,8 @@ VENDORS = [(name, Redactor(fuzz_capture.KEY).start(profile.rule).rule_for, profi
            for name, profile in match_doc.BY_NAME.items()]
 KEPT_TABLES = {name: KeyTable() for name, _, _ in VENDORS}
 REFUSED = object()  # json.loads refused the text
+outline, UNSURE = native.outline_ext.outline, native.outline_ext.UNSURE
+READS = [("request", REQUEST_READS)] + [(f"{name} outcome", p.outcome_reads) for name, p in BY_NAME.items()]
 
 
 class PathsDiffer(AssertionError):
@@ -122,10 +128,28 @@ def check_key_text(text: str) -> None:
                               f"{'-kept' if table is KEPT_TABLES[vendor] else ''}")
 
 
+def check_outline(text: str) -> None:
+    """What the compiled outline builds of *text* for each declaration is UNSURE, or the
+    standard parse (strict) pruned to it: it never accepts what the parse refuses or repairs."""
+    stripped = text.strip()
+    if not stripped:
+        return
+    value, strict = jsonish.parse(text)
+    for name, reads in READS:
+        got = outline(stripped, reads)
+        if got is UNSURE:
+            continue
+        if not strict or got != jsonish.pruned(value, reads):
+            raise PathsDiffer(f"outline ({name}) of {text!r}\n  gave     {got!r}\n  expected "
+                              f"{'UNSURE (the parse is not strict)' if not strict else repr(jsonish.pruned(value, reads))}",
+                              f"outline-{'not-strict' if not strict else 'differs'}")
+
+
 def TestOneInput(data: bytes) -> None:
     check_exchange(data)
     for text in texts(data):
         check_key_text(text)
+        check_outline(text)
 
 
 def describe(data: bytes) -> str:

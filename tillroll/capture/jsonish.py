@@ -77,6 +77,24 @@ def parse_reading(text: str, reads: dict | None) -> tuple[Any, bool]:
     return parse(text)
 
 
+def pruned(value: Any, reads: dict) -> Any:
+    """The parsed *value* with only what *reads* declares (``True``: a member whole,
+    ``False``: its kind only, a dict: the members it declares): what the compiled
+    :func:`parse_reading` builds of a text, by definition (tested and fuzzed against)."""
+    if type(value) is not dict:
+        return _kind(value)
+    out = {}
+    for name, read in reads.items():
+        if name in value:
+            member = value[name]
+            out[name] = member if read is True else _kind(member) if read is False else pruned(member, read)
+    return out
+
+
+def _kind(value: Any) -> Any:
+    return {} if type(value) is dict else [] if type(value) is list else value
+
+
 def depth(value: Any) -> int:
     """Nesting levels of a parsed JSON value (a scalar is 0), without recursion."""
     deepest = 0

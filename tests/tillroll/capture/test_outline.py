@@ -37,18 +37,7 @@ def outline(text: str, reads: dict):
 
 def pruned(value, reads):
     """The reference: the parsed *value* with only what *reads* declares."""
-    if type(value) is not dict:
-        return _kind(value)
-    out = {}
-    for name, read in reads.items():
-        if name in value:
-            member = value[name]
-            out[name] = member if read is VALUE else _kind(member) if read is KIND else pruned(member, read)
-    return out
-
-
-def _kind(value):
-    return {} if type(value) is dict else [] if type(value) is list else value
+    return jsonish.pruned(value, reads)
 
 
 # keys the declarations name, mixed with others, so that declared paths are met at every level
