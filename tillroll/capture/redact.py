@@ -37,6 +37,7 @@ from .policy import (
     generic_rule,
     normalise,
 )
+from .named_containers import named_containers
 from .sweep import Sweep
 
 DROPPED = "tillroll:dropped"
@@ -399,7 +400,7 @@ class Pass:
             new = self._apply(rule, m.group("val"), f"{where}.{m.group('tag')}")
             return f"<{m.group('tag')}{m.group('attrs')}>{new}</{m.group('tag')}>"
 
-        return _TAGGED.sub(tagged, _KEYED.sub(keyed, text))
+        return _TAGGED.sub(tagged, _KEYED.sub(keyed, named_containers(self, text, where)))
 
     # -- the sweep (tillroll.capture.sweep) ---------------------------------------------------
     def sweep(self, text: str) -> str:

@@ -143,3 +143,25 @@ def test_a_flood_of_key_names_keeps_the_rule_memory_bounded_and_the_rules_applie
     stored = json.loads(ex.request_body_text)["newName7"]
     assert stored["Password"] == DROPPED and stored["SessionID"].startswith("tillroll:sessionid:")
     assert "hunter2" not in ex.request_body_text and "sess-abcdef" not in ex.request_body_text
+
+
+def test_an_array_or_object_a_rule_names_in_text_of_unknown_syntax_goes_whole():
+    """Invalid JSON is redacted as text: a secret array is not left in clear behind its
+    replaced opening bracket, and what is around it is kept."""
+    p = fresh()
+    text = '{"password": ["hunter2x", "other1"], "keep": 1, "client_secret": {"k": "s3cr3t-v4lue"}, "a": [1, 2],}'
+    out = p.named(text, "request.body")
+    assert "hunter2x" not in out and "other1" not in out and "s3cr3t-v4lue" not in out
+    assert out.startswith(f'{{"password": {DROPPED}, "keep": 1, "client_secret": tillroll:') and out.endswith(
+        ', "a": [1, 2],}')
+    assert {"request.body.password", "request.body.client_secret"} <= {where for where, _ in p.redactions}
+
+
+def test_a_named_array_left_open_by_a_cut_body_is_redacted_to_the_end():
+    out = fresh().named('{"x": 1, "password": ["hunter2x", "oth', "request.body")
+    assert out == f'{{"x": 1, "password": {DROPPED}'
+
+
+def test_an_unnamed_array_keeps_its_named_members_redacted_one_by_one():
+    out = fresh().named('{"items": [{"password": "hunter2x"}, {"password": [1, 2]}], "n": 1,}', "x")
+    assert "hunter2x" not in out and "[1, 2]" not in out and out.count(DROPPED) == 2 and out.endswith('"n": 1,}')

@@ -90,6 +90,10 @@ def test_raw_newlines_in_strings_still_decode_and_the_pii_in_them_is_redacted():
     assert "SeaWorld Dr" not in stored and "Orlando, Florida" not in stored
     assert "John Doe" not in stored  # employee names are people's names
     assert '"name": "Discount 30%"' in ex.request_body_text  # product and discount names are not
+    # the site's coordinates (PII) go whole: not only their opening bracket
+    body = ex.request_body_text
+    assert "-81.4619" not in body and "28.41115" not in body and '"coordinates": tillroll:' in body
+    assert body[body.index('"coordinates": tillroll:'):].split("\n", 1)[0].endswith(",")
 
 
 def test_the_unrepairable_response_is_kept_only_as_safe_text():
