@@ -10,6 +10,7 @@ from .base import Profile, Reads, RequestView, merge_reads
 from .generic import PROFILE as GENERIC
 
 MIN_SCORE = 50
+MAX_SCORE = 100  # Profile.recognise answers 0 to 100
 
 
 def _discover() -> list[Profile]:
@@ -30,13 +31,17 @@ REQUEST_READS: Reads | None = merge_reads(*(p.reads for p in [*PROFILES, GENERIC
 
 
 def detect(req: RequestView) -> Profile:
-    """The profile most sure of *req* (at least :data:`MIN_SCORE`), else the generic one."""
+    """The profile most sure of *req* (at least :data:`MIN_SCORE`), else the generic one;
+    the first in name order among equals. A profile sure at :data:`MAX_SCORE` ends the
+    search (no later one can be surer)."""
     best, best_score = GENERIC, MIN_SCORE - 1
     for profile in PROFILES:
         try:
-            score = profile.recognise(req)
+            score = min(profile.recognise(req), MAX_SCORE)
         except Exception:  # a profile bug must not stop recording
             continue
         if score > best_score:
             best, best_score = profile, score
+            if score == MAX_SCORE:
+                break
     return best
