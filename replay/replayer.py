@@ -1,8 +1,11 @@
 """The replay decision for one live request, and what was served (pure of HTTP).
 
 A live request is captured exactly like a recorded one (vendor decoding, redaction),
-its match document computed, and its key looked up. The journal keeps every request
-served (matched or not), bounded.
+its match document computed, and its key looked up. With the default matching the key is
+the stored one, read as a recording's was (``match_key``: straight from the parameters'
+text where compiled), and a request it finds is never built into its document unless
+something reads it (the journal). The journal keeps every request served (matched or not),
+bounded.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import datetime as dt
 import hashlib
 import re
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tillroll.capture import capture
 from tillroll.capture import match_document
+from tillroll.capture.match_doc import match_key
 from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
 
@@ -32,16 +37,41 @@ CACHE_MAX_BODY = 64 * 1024  # larger request bodies are not cached (nor kept as 
 
 class Understood(NamedTuple):
     key: str
-    doc: dict
+    doc: Mapping[str, Any]  # the match document (or a DocumentOnDemand)
     vendor: str | None
     problem: str | None  # why the request cannot be replayed (its body lies about its coding)
+
+
+class DocumentOnDemand(Mapping):
+    """The match document of a request found by its stored key alone: made from its
+    capture when first read (the journal), not for every request served."""
+
+    __slots__ = ("_ex", "_redactor", "_doc")
+
+    def __init__(self, ex: Any, redactor: Redactor):
+        self._ex, self._redactor, self._doc = ex, redactor, None
+
+    def _made(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = match_document(self._ex, self._redactor)
+            self._ex = None
+        return self._doc
+
+    def __getitem__(self, name: str) -> Any:
+        return self._made()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 @dataclass(slots=True)  # one per request served
 class Decision:
     kind: str  # "match", "miss", "exhausted", "undecodable"
     key: str
-    doc: dict
+    doc: Mapping[str, Any]
     vendor: str | None
     row: int | None = None
     fault: str | None = None
@@ -75,16 +105,20 @@ class Replayer:
                 self._cache.move_to_end(ck)
                 return hit
         ex = capture(raw, self.redactor)
-        doc = match_document(ex, self.redactor)
         problem = None
         if ("request.body", "body.undecodable") in ex.redactions:
             problem = (f"the request body does not decode as its Content-Encoding header says "
                        f"({_token(ex.request_content_encoding)})")
-        key = self.matching.key(doc)
-        if key not in self.recordings.index and problem is None:
-            # a value its recording's own response showed to be PII is a pseudonym there
-            key = self.recordings.key_by_pseudonyms(doc, self.redactor) or key
-        result = Understood(key, doc, ex.vendor, problem)
+        key = match_key(ex, self.redactor) if problem is None and self.matching.uses_stored_key else None
+        if key is not None and key in self.recordings.index:
+            result = Understood(key, DocumentOnDemand(ex, self.redactor), ex.vendor, None)
+        else:
+            doc = match_document(ex, self.redactor)
+            key = self.matching.key(doc)
+            if key not in self.recordings.index and problem is None:
+                # a value its recording's own response showed to be PII is a pseudonym there
+                key = self.recordings.key_by_pseudonyms(doc, self.redactor) or key
+            result = Understood(key, doc, ex.vendor, problem)
         if ck is not None:
             self._cache[ck] = result
             if len(self._cache) > _CACHE_SIZE:

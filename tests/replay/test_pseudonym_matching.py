@@ -164,3 +164,31 @@ def test_a_lookup_by_a_phone_number_its_response_lists_as_pii_matches_only_that_
     as_number = capture_keyed(lookup(1111111111), r)  # the sweep keeps the JSON valid
     assert json.loads(as_number.params_json)["customer_id"].startswith("tillroll:phone:")
     assert live_key(cassette_of([as_number], Matching()), r, lookup(1111111111)) == as_number.match_key
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=exchanges())
+def test_a_request_found_by_its_stored_key_gets_its_document_only_when_read_and_the_same_one(case):
+    """The live request is keyed as its recording was (no document made); the journal, which
+    reads its path and operation, gets the document the document path makes."""
+    from tillroll.capture import match_document
+    from tillroll.replay.replayer import DocumentOnDemand
+
+    raw, _, _ = case
+    r = redactor()
+    recorded = capture_keyed(raw, r)
+    replayer = Replayer(cassette_of([recorded], Matching()), r)
+    request_alone = type(raw)(raw.request, raw.started_at, None)
+    understood = replayer.understand(request_alone)
+    assert understood.key == recorded.match_key
+    live = capture_keyed(request_alone, r)
+    if live.match_key == recorded.match_key:  # found by its own key: no document made yet
+        assert isinstance(understood.doc, DocumentOnDemand) and understood.doc._doc is None
+    else:  # found through its recording's pseudonyms: the document path
+        assert type(understood.doc) is dict
+    decision = replayer.decide(request_alone)
+    replayer.note(raw.request.method, decision, 200, "replayed")
+    entry = replayer.journal_entries()[-1]
+    expected = match_document(live, r)
+    assert (entry["path"], entry["operation"], entry["matched"]) == (expected["path"], expected["operation"], True)
+    assert dict(understood.doc) == expected
