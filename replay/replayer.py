@@ -46,7 +46,7 @@ class DocumentOnDemand(Mapping):
     """The match document of a request found by its stored key alone: made from its
     capture when first read (the journal), not for every request served."""
 
-    __slots__ = ("_ex", "_redactor", "_doc")
+    __slots__ = ("_doc", "_ex", "_redactor")
 
     def __init__(self, ex: Any, redactor: Redactor):
         self._ex, self._redactor, self._doc = ex, redactor, None

@@ -22,11 +22,11 @@ from urllib.parse import urlencode
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tillroll.replay.matching import Matching
 from tillroll.replay.recordings import Recordings, _index
 from tillroll.replay.replayer import Replayer
 from tillroll.replay.responses import ResponseReader
+
 from tests.samples import exchange, redactor
 from tillroll.capture import capture_keyed
 from tillroll.capture.redact import PSEUDONYM, Redactor
@@ -171,8 +171,9 @@ def test_a_lookup_by_a_phone_number_its_response_lists_as_pii_matches_only_that_
 def test_a_request_found_by_its_stored_key_gets_its_document_only_when_read_and_the_same_one(case):
     """The live request is keyed as its recording was (no document made); the journal, which
     reads its path and operation, gets the document the document path makes."""
-    from tillroll.capture import match_document
     from tillroll.replay.replayer import DocumentOnDemand
+
+    from tillroll.capture import match_document
 
     raw, _, _ = case
     r = redactor()

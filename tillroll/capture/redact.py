@@ -28,6 +28,7 @@ from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
 from .keyed_digest import KeyedDigest
 from .keys import key_id
+from .named_containers import named_containers
 from .policy import (
     DEFAULT_POLICY,
     PERSON_CONTAINERS,
@@ -37,7 +38,6 @@ from .policy import (
     generic_rule,
     normalise,
 )
-from .named_containers import named_containers
 from .sweep import Sweep
 
 DROPPED = "tillroll:dropped"

@@ -18,9 +18,7 @@ from hypothesis import strategies as st
 from tillroll.capture import jsonish, native, pipeline
 from tillroll.capture.vendors import BY_NAME, PROFILES, REQUEST_READS
 from tillroll.capture.vendors.base import (
-    KIND,
     NOT_JSON,
-    VALUE,
     RequestView,
     merge_reads,
 )
