@@ -70,21 +70,6 @@ def needle(str value):
     return value[best_start:best_start + best_len]
 
 
-def sweep_candidates(str text, values, Py_ssize_t min_length):
-    """``Sweep.needed``'s first test, for all values at once: the values at least
-    *min_length* long whose needle stands in *text* (or that have none); the others
-    certainly stand nowhere in it, in no form."""
-    cdef list out = []
-    cdef str value, found
-    for value in values:
-        if len(value) < min_length:
-            continue
-        found = needle(value)
-        if not found or found in text:
-            out.append(value)
-    return out
-
-
 # -- the sweep's filter ------------------------------------------------------------------------
 
 cdef inline uint32_t _gram(uint32_t run) noexcept:
@@ -136,25 +121,8 @@ cdef class Grams:
         return out
 
     cdef bint _may_stand(self, str value):
-        cdef Py_ssize_t n = len(value), i, start = 0, best = 0, best_at = 0
-        cdef int kind = PyUnicode_KIND(value)
-        cdef void *data = PyUnicode_DATA(value)
-        cdef Py_UCS4 c
-        cdef bint plain = True
-        for i in range(n + 1):
-            c = PyUnicode_READ(kind, data, i) if i < n else 0
-            if _alnum(c):
-                continue
-            if i < n and not _plain_char(c):
-                plain = False
-            if i - start > best:
-                best, best_at = i - start, start
-            start = i + 1
-        if plain:  # every form of the value is the value itself
-            return self._holds(value, 0, n)
-        if best == 0:  # no letter or digit to anchor on
-            return True
-        return self._holds(value, best_at, best_at + best)
+        cdef str found = needle(value)
+        return not found or self._holds(found, 0, len(found))
 
     cdef bint _holds(self, str needle, Py_ssize_t start, Py_ssize_t end):
         """Whether every run of four characters of needle[start:end] is in the table."""
@@ -171,3 +139,19 @@ cdef class Grams:
                 if not (self.bits[at >> 3] & (1 << (at & 7))):
                     return False
         return True
+
+
+def sweep_candidates(str text, values, Py_ssize_t min_length, Grams grams=None):
+    """``Sweep.needed``'s first test, for all values at once: the values at least
+    *min_length* long whose needle stands in *text* (or that have none); the others
+    certainly stand nowhere in it, in no form. *grams*, the text's :class:`Grams` when
+    built, rules most needles out before their search (each needle is found once)."""
+    cdef list out = []
+    cdef str value, found
+    for value in values:
+        if len(value) < min_length:
+            continue
+        found = needle(value)
+        if not found or ((grams is None or grams._holds(found, 0, len(found))) and found in text):
+            out.append(value)
+    return out

@@ -102,9 +102,9 @@ class Sweep:
         search."""
         values = self.seen
         if native.ext is not None and values:
-            if len(text) >= _FILTER_FROM:
-                values = native.record_ext.Grams(text).candidates(values, _MIN_SWEEP)  # may_stand, compiled
-            return any(stands_in(value, text) for value in native.record_ext.sweep_candidates(text, values, _MIN_SWEEP))
+            grams = native.record_ext.Grams(text) if len(text) >= _FILTER_FROM else None  # may_stand, compiled
+            candidates = native.record_ext.sweep_candidates(text, values, _MIN_SWEEP, grams)
+            return any(stands_in(value, text) for value in candidates)
         for value in values:
             if len(value) < _MIN_SWEEP:
                 continue
