@@ -94,8 +94,8 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.params_json = _json_text(p.json(vendor.params, "params"))
         p.recording = True
     if vendor.params_beside and type(vendor.params) is dict and (ex.params_json or "").rstrip().endswith("}"):
-        ex.params_json, in_body = _with_members(ex.params_json, p, vendor.params_beside), in_body and _head(ex.params_json)
-        # the added members are a copy of the body's values: the sweep searches them too
+        ex.params_json, head = _with_members(ex.params_json, p, vendor.params_beside)
+        in_body = in_body and head  # the added members are a copy of the body's values: the sweep searches them
 
     resp_json: Any = NOT_JSON
     if raw.response is not None:
@@ -122,20 +122,16 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     return ex
 
 
-def _with_members(params_json: str, p: Pass, members: dict) -> str:
-    """The JSON object *params_json* with *members* (redacted) added after its own. They come
-    from the same request body, whose redactions are already listed."""
+def _with_members(params_json: str, p: Pass, members: dict) -> tuple[str, int]:
+    """The JSON object *params_json* with *members* (redacted) added after its own, and how
+    much of *params_json* it keeps before them (all of it but its closing brace and the
+    blanks around that). They come from the same request body, whose redactions are
+    already listed."""
     p.recording = False
     extra = _json_text(p.json(members, "params"))[1:-1]
     p.recording = True
-    head = params_json[:_head(params_json)]
-    return f"{head}, {extra}}}" if head != "{" else f"{{{extra}}}"
-
-
-def _head(params_json: str) -> int:
-    """The length of the JSON object *params_json* without its closing brace (and the
-    blanks around it): what :func:`_with_members` keeps of it."""
-    return len(params_json.rstrip()[:-1].rstrip())
+    head = params_json.rstrip()[:-1].rstrip()  # without its closing brace
+    return (f"{head}, {extra}}}" if head != "{" else f"{{{extra}}}"), len(head)
 
 
 # json.dumps(value, ensure_ascii=False) without a new encoder made for each call
