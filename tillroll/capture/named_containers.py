@@ -7,22 +7,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# A key and what leads to its value in the key=value forms of text of unknown syntax (the
+# quotes around the key optional, its closing one perhaps missing): Pass.named's too.
+KEY_LEAD = r"""(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)["']?\s*[:=]\s*"""
 # A key whose value is an array or an object (named() replaces such a value whole).
-_KEYED_CONTAINER = re.compile(r"""(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)["']?\s*[:=]\s*(?=[\[{])""")
+_KEYED_CONTAINER = re.compile(KEY_LEAD + r"(?=[\[{])")
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _container_end(text: str, start: int) -> int:
     """The end of the array or object opening at *start*: where its brackets close again
     (brackets of either kind counted), or the text's end."""
     depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c in "[{":
+    for m in _BRACKET.finditer(text, start):
+        if m.group() in "[{":
             depth += 1
-        elif c in "]}":
+        else:
             depth -= 1
             if depth == 0:
-                return i + 1
+                return m.end()
     return len(text)
 
 

@@ -28,7 +28,7 @@ from .detectors import BASE64_JSON_STARTS, MIN_LENGTH, maybe_secret, scan
 from .jsonish import json_keys
 from .keyed_digest import KeyedDigest
 from .keys import key_id
-from .named_containers import named_containers
+from .named_containers import KEY_LEAD, named_containers
 from .policy import (
     DEFAULT_POLICY,
     PERSON_CONTAINERS,
@@ -459,7 +459,7 @@ _KEYED = re.compile(
     # a key's closing quote is optional ("password": after a value that used up its opening
     # quote); a quoted value left open stops at the line's end (it must not swallow the
     # fields after it: 'UserName="x&password=…')
-    r"""(?P<lead>(?P<q>["']?)(?P<key>[A-Za-z_][\w.-]{0,63})(?P=q)["']?\s*[:=]\s*)"""
+    rf"(?P<lead>{KEY_LEAD})"
     r"""(?P<val>"(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s,;&}<\]"']+)"""
 )
 # Keys without escapes (a text with escaped quotes or \\u is walked instead): a JSON string
