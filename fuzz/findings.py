@@ -24,6 +24,19 @@ from typing import Callable
 SAMPLES = 5
 
 
+def run(test: Callable[[bytes], None], describe: Callable[[bytes], str] | None = None) -> None:
+    """A target's entry point: ``--describe FILE`` prints what *describe* makes of an input
+    (when the target has one); otherwise libFuzzer runs *test*, through :func:`keep_going`."""
+    import atheris  # only when fuzzing: this module is also imported by what reads findings
+
+    if describe is not None and len(sys.argv) == 3 and sys.argv[1] == "--describe":
+        with open(sys.argv[2], "rb") as f:
+            print(describe(f.read()))
+        return
+    atheris.Setup(sys.argv, keep_going(test))
+    atheris.Fuzz()
+
+
 def keep_going(test: Callable[[bytes], None]) -> Callable[[bytes], None]:
     out = os.environ.get("FUZZ_KEEP_GOING")
     if not out:

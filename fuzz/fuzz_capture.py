@@ -22,10 +22,9 @@ import base64
 import binascii
 import datetime as dt
 import json
-import sys
 
 import atheris
-from findings import keep_going
+from findings import run
 
 with atheris.instrument_imports(include=["tillroll"]):
     from tillroll.capture import pipeline as capture_mod
@@ -219,12 +218,7 @@ def describe(data: bytes) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--describe":
-        with open(sys.argv[2], "rb") as f:
-            print(describe(f.read()))
-        return
-    atheris.Setup(sys.argv, keep_going(TestOneInput))
-    atheris.Fuzz()
+    run(TestOneInput, describe)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 
 import atheris
-from findings import keep_going
+from findings import run
 
 with atheris.instrument_imports(include=["tillroll"]):
     from tillroll.capture import json_text, jsonish, match_doc
@@ -107,8 +106,7 @@ def TestOneInput(data: bytes) -> None:
 
 
 def main() -> None:
-    atheris.Setup(sys.argv, keep_going(TestOneInput))
-    atheris.Fuzz()
+    run(TestOneInput)
 
 
 if __name__ == "__main__":

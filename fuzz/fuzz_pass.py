@@ -35,7 +35,7 @@ from pathlib import Path
 
 import atheris
 import fuzz_capture  # its input decoding: build() and describe() (it instruments tillroll's imports)
-from findings import keep_going
+from findings import run
 from fuzz_jsonish import decode
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # for tests.pure_path, the one list of the bindings
@@ -157,12 +157,7 @@ def describe(data: bytes) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--describe":
-        with open(sys.argv[2], "rb") as f:
-            print(describe(f.read()))
-        return
-    atheris.Setup(sys.argv, keep_going(TestOneInput))
-    atheris.Fuzz()
+    run(TestOneInput, describe)
 
 
 if __name__ == "__main__":
