@@ -30,8 +30,11 @@ pytestmark = pytest.mark.slow
 
 
 def environment() -> dict[str, str]:
-    """The caller's environment without anything pointing at the checkout or its venv."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    """The caller's environment without anything pointing at the checkout or its venv, nor
+    its choice of capture path (a user's install is built the standard way, even when this
+    suite runs with TILLROLL_NO_EXTENSIONS=1)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "TILLROLL_NO_EXTENSIONS")}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
