@@ -15,7 +15,7 @@ from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp
 
 from tillroll.capture._key_table cimport KeyTable, fnv
-from tillroll.capture._native cimport _secret
+from tillroll.capture._native cimport _ascii_secret, _secret
 
 cdef extern from "Python.h":
     void *PyUnicode_DATA(object text)
@@ -96,26 +96,10 @@ cdef KeyTable _table_of(object p):
     return <KeyTable>table
 
 
-cdef inline unsigned int _lower_byte(unsigned char c) noexcept:
-    return c + 32 if 65 <= c <= 90 else c
-
-
-cdef inline bint _word_in(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, const char *word,
-                          Py_ssize_t m) noexcept:
-    cdef Py_ssize_t j
-    if i + m > n:
-        return False
-    for j in range(m):
-        if _lower_byte(s[i + j]) != <unsigned char>word[j]:
-            return False
-    return True
-
-
 cdef int _raw_secret(const unsigned char *s, Py_ssize_t n) noexcept:
     """``_native._secret`` of the ASCII text in the *n* bytes at *s*: 1 or 0; -1 when a byte
     is not ASCII (the caller then asks ``_secret`` of the string, whose case rules apply)."""
-    cdef Py_ssize_t i, run = 0
-    cdef unsigned char c, c1
+    cdef Py_ssize_t i
     if memchr(s, 64, n) != NULL:  # @
         return 1
     if n < 13:
@@ -123,31 +107,7 @@ cdef int _raw_secret(const unsigned char *s, Py_ssize_t n) noexcept:
     for i in range(n):
         if s[i] >= 128:
             return -1
-    c, c1 = s[0], s[1]
-    if (c == 101 and (c1 == 121 or c1 == 119 or c1 == 51)) or \
-            (c == 87 and (c1 == 121 or c1 == 119 or c1 == 51 or c1 == 122 or c1 == 50 or c1 == 49)):
-        return 1  # Base64 of JSON
-    for i in range(n):
-        c = s[i]
-        if 48 <= c <= 57:
-            run += 1
-            if run >= 13:
-                return 1
-            continue
-        if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
-            if c == 45 and i + 10 <= n and memcmp(s + i, b"-----BEGIN", 10) == 0:
-                return 1
-            continue
-        run = 0
-        if c == 101 and i + 3 <= n and s[i + 1] == 121 and s[i + 2] == 74:  # eyJ, case-sensitive
-            return 1
-        if c == 66 or c == 98:
-            if _word_in(s, i, n, b"bearer", 6) or _word_in(s, i, n, b"basic", 5):
-                return 1
-        elif c == 84 or c == 116:
-            if _word_in(s, i, n, b"token", 5):
-                return 1
-    return 0
+    return _ascii_secret(s, n)
 
 
 cdef class _ByteWalk:

@@ -22,6 +22,7 @@ lowercases to ``k``), so both paths agree on every string.
 from json import dumps as _json_dumps
 
 from libc.math cimport isfinite
+from libc.string cimport memchr, memcmp
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object text)
@@ -119,64 +120,97 @@ def configure_walk(no_rule, contextual_rule, normalise, Py_ssize_t min_length, p
     _MIN_LENGTH = min_length
 
 
-cdef inline unsigned int _low(str text, Py_ssize_t i):
-    """The character at *i*, ASCII letters lowercased (callers check the bounds)."""
-    cdef Py_UCS4 c = text[i]
-    cdef unsigned int u = <unsigned int>c
-    return u + 32 if 65 <= u <= 90 else u
+cdef bint _secret(str text) except -1:
+    if not text.isascii():
+        return _pure_maybe_secret(text)
+    return _ascii_secret(<const unsigned char *>PyUnicode_DATA(text), len(text))
 
 
-cdef inline bint _word_at(str text, Py_ssize_t i, Py_ssize_t n, str word):
-    """Whether *word* (lowercase ASCII) stands at *i*, ignoring ASCII case."""
-    cdef Py_ssize_t j, m = len(word)
-    cdef Py_UCS4 w
+cdef enum:
+    _LONGEST_RUN_CHECKED = 64  # detectors.LONGEST_RUN_CHECKED
+
+
+cdef inline bint _lower_word_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, const char *word,
+                                Py_ssize_t m) noexcept:
+    """Whether the lowercase ASCII *word* (*m* letters) stands at *i*, ignoring ASCII case."""
+    cdef Py_ssize_t j
+    cdef unsigned char c
     if i + m > n:
         return False
     for j in range(m):
-        w = word[j]
-        if _low(text, i + j) != <unsigned int>w:
+        c = s[i + j]
+        if (c + 32 if 65 <= c <= 90 else c) != <unsigned char>word[j]:
             return False
     return True
 
 
-cdef bint _secret(str text) except -1:
-    cdef Py_ssize_t n = len(text), i, run = 0
-    cdef Py_UCS4 ch
-    cdef unsigned int c
-    if "@" in text:
-        return True
-    if n < 13:
-        return False
-    if not text.isascii():
-        return _pure_maybe_secret(text)
-    ch = text[0]
-    if ch == "e" or ch == "W":  # Base64 of JSON (detectors.BASE64_JSON_STARTS)
-        c = <unsigned int>text[1]
-        if (ch == "e" and (c == 121 or c == 119 or c == 51)) or \
-                (ch == "W" and (c == 121 or c == 119 or c == 51 or c == 122 or c == 50 or c == 49)):
-            return True
-    for i in range(n):
-        ch = text[i]
-        c = <unsigned int>ch
-        if 48 <= c <= 57:
-            run += 1
-            if run >= 13:
-                return True
+cdef bint _card_in(const unsigned char *d, Py_ssize_t n) noexcept:
+    """``detectors.may_hold_card`` of the *n* digits (values 0-9) at *d*, 13 <= n <= 64: a
+    window of 13-19 of them that ``is_card_number`` accepts."""
+    cdef Py_ssize_t start, length, j
+    cdef int total, v
+    cdef unsigned char first
+    cdef bint same
+    for start in range(n - 12):
+        first = d[start]
+        if first < 2 or first > 6:
             continue
-        if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
-            if c == 45 and i + 10 <= n and text[i:i + 10] == "-----BEGIN":
-                return True
-            continue
-        run = 0
-        if c == 101 and i + 3 <= n and text[i:i + 3] == "eyJ":  # case-sensitive
-            return True
-        if c == 66 or c == 98:  # b: bearer, basic
-            if _word_at(text, i, n, "bearer") or _word_at(text, i, n, "basic"):
-                return True
-        elif c == 84 or c == 116:  # t: token
-            if _word_at(text, i, n, "token"):
+        for length in range(13, 20):
+            if start + length > n:
+                break
+            if length == 13 and first != 4:
+                continue
+            total = 0
+            same = True
+            for j in range(length):  # Luhn, from the last digit
+                v = d[start + length - 1 - j]
+                if v != first:
+                    same = False
+                if j & 1:
+                    v = v * 2 - 9 if v > 4 else v * 2
+                total += v
+            if total % 10 == 0 and not same:
                 return True
     return False
+
+
+cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
+    """``detectors.maybe_secret`` of the ASCII text in the *n* bytes at *s*."""
+    cdef Py_ssize_t i, run = 0
+    cdef unsigned char c, c1
+    cdef unsigned char digits[_LONGEST_RUN_CHECKED]
+    if memchr(s, 64, n) != NULL:  # @
+        return 1
+    if n < 13:
+        return 0
+    c, c1 = s[0], s[1]
+    if (c == 101 and (c1 == 121 or c1 == 119 or c1 == 51)) or \
+            (c == 87 and (c1 == 121 or c1 == 119 or c1 == 51 or c1 == 122 or c1 == 50 or c1 == 49)):
+        return 1  # Base64 of JSON (detectors.BASE64_JSON_STARTS)
+    for i in range(n + 1):
+        c = s[i] if i < n else 0
+        if 48 <= c <= 57:
+            if run == _LONGEST_RUN_CHECKED:
+                return 1  # too long a run to look at window by window
+            digits[run] = c - 48
+            run += 1
+            continue
+        if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
+            if c == 45 and i + 10 <= n and memcmp(s + i, b"-----BEGIN", 10) == 0:
+                return 1
+            continue
+        if run >= 13 and _card_in(digits, run):
+            return 1
+        run = 0
+        if c == 101 and i + 3 <= n and s[i + 1] == 121 and s[i + 2] == 74:  # eyJ, case-sensitive
+            return 1
+        if c == 66 or c == 98:
+            if _lower_word_at(s, i, n, b"bearer", 6) or _lower_word_at(s, i, n, b"basic", 5):
+                return 1
+        elif c == 84 or c == 116:
+            if _lower_word_at(s, i, n, b"token", 5):
+                return 1
+    return 0
 
 
 def maybe_secret(str text):

@@ -25,6 +25,8 @@ _COMBINED = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{rx})" for kind, 
 MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
+_DIGIT_RUNS = re.compile(r"[0-9]{13,}")
+LONGEST_RUN_CHECKED = 64  # digits of one run looked at window by window (a longer run: asked of the detectors)
 # How Base64 of a JSON object or array begins ({"  { {\n {}  [" [{ [0 [t [f [[ ...): such a
 # value may carry secrets inside, so it is decoded and walked wherever it stands.
 BASE64_JSON_STARTS = frozenset({"ey", "ew", "e3", "Wy", "Ww", "W3", "Wz", "W2", "W1"})
@@ -33,17 +35,32 @@ BASE64_JSON_STARTS = frozenset({"ey", "ew", "e3", "Wy", "Ww", "W3", "Wz", "W2", 
 def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when built
     """A cheap test that :func:`find_secrets` may find something: C-level substring
     tests only (Python's backtracking regexes cost 100+ µs on a 3 KB body here).
-    A card needs 13+ digits once spaces and dashes are dropped; a date or a phone does not."""
+    A card needs 13+ digits once spaces and dashes are dropped (a date or a phone does
+    not), and in ASCII text a window of them that is a card number (:func:`may_hold_card`)."""
     if "@" in text:
         return True
     if len(text) < 13:  # too short for a card, a JWT, a key or a bearer token
         return False
     if "eyJ" in text or "-----BEGIN" in text or text[:2] in BASE64_JSON_STARTS:
         return True
-    if _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -"):
-        return True
     lower = text.lower()
-    return "bearer" in lower or "basic" in lower or "token" in lower
+    if "bearer" in lower or "basic" in lower or "token" in lower:
+        return True
+    if not text.isascii():  # a card may mix in digits of other scripts: any 13 ASCII digits will do
+        return _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -")
+    return any(may_hold_card(run) for run in _DIGIT_RUNS.findall(text.replace(" ", "").replace("-", "")))
+
+
+def may_hold_card(digits: str) -> bool:
+    """Whether a run of 13 or more ASCII digits (spaces and dashes dropped) holds a card
+    number the card detector would take: a window of 13-19 of its digits that
+    :func:`is_card_number` accepts. A hash, an id or a barcode of 13+ digits usually does
+    not, and then the detectors are not asked (their regex costs microseconds a string).
+    A run longer than :data:`LONGEST_RUN_CHECKED` is a candidate without looking."""
+    if len(digits) > LONGEST_RUN_CHECKED:
+        return True
+    return any(is_card_number(digits[start:start + length])
+               for start in range(len(digits) - 12) for length in range(13, min(19, len(digits) - start) + 1))
 
 
 def luhn_valid(digits: str) -> bool:

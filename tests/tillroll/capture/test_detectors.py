@@ -1,0 +1,51 @@
+"""The detectors' prefilter (``detectors.maybe_secret``): it may say yes to text that
+holds nothing, never no to text the detectors would find something in. Nothing it turns
+away is looked at again, so a wrong "no" is a secret stored in clear."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tillroll.capture import detectors
+
+
+def luhn_completed(digits: str) -> str:
+    """*digits* with the check digit that makes them Luhn-valid."""
+    return next(digits + d for d in string.digits if detectors.luhn_valid(digits + d))
+
+
+CARDS = st.builds(lambda first, rest: luhn_completed(first + rest), st.sampled_from("23456"),
+                  st.text(string.digits, min_size=11, max_size=17)).filter(detectors.is_card_number)
+GLUE = st.text(alphabet=string.digits + " -.:_/xe@" + "\u0663\u00e9", max_size=12)
+NUMBERISH = st.lists(st.one_of(CARDS, GLUE, st.text(string.digits, min_size=10, max_size=70)),
+                     max_size=5).map("".join)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(text=st.one_of(NUMBERISH, st.text(alphabet=string.printable), st.text()))
+def test_what_the_detectors_find_always_passes_the_prefilter(text):
+    found = list(detectors.scan(text))
+    if found:
+        assert detectors.maybe_secret(text) and detectors.pure_maybe_secret(text), found
+
+
+@settings(max_examples=1000, deadline=None)
+@given(card=CARDS, before=GLUE, after=GLUE)
+def test_a_card_number_anywhere_in_a_run_of_digits_passes(card, before, after):
+    spaced = " ".join(card[i:i + 4] for i in range(0, len(card), 4))
+    for text in (f"{before}{card}{after}", f"{before}{spaced}{after}", f"00{card}99"):
+        assert detectors.maybe_secret(text) and detectors.pure_maybe_secret(text)
+
+
+def test_thirteen_digits_that_are_no_card_are_not_a_candidate():
+    """Hashes, ids, barcodes and epoch milliseconds hold 13+ digits and no card: the
+    detectors' regex is not run over them (it cost microseconds a string)."""
+    for text in ("eb5817895624273f63177de5", "1700000000000", "0000000000000000", "ref 9780306406157 x",
+                 "order-1733580000123"):
+        assert not detectors.maybe_secret(text) and not detectors.pure_maybe_secret(text)
+        assert list(detectors.scan(text)) == []
+    assert detectors.maybe_secret("paid with 4111 1111 1111 1111 today")
+    assert detectors.maybe_secret("9" * (detectors.LONGEST_RUN_CHECKED + 1))  # too long to look at: a candidate
