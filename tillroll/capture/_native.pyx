@@ -144,6 +144,17 @@ cdef inline bint _lower_word_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t
     return True
 
 
+cdef inline bint _scheme_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, const char *word,
+                            Py_ssize_t m) noexcept:
+    """``detectors._SCHEME_THEN_BLANK`` at *i*: *word* followed by a blank (Python's ``\\s``
+    in ASCII) or a backslash."""
+    cdef unsigned char c
+    if i + m >= n or not _lower_word_at(s, i, n, word, m):
+        return False
+    c = s[i + m]
+    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31 or c == 92
+
+
 cdef bint _card_in(const unsigned char *d, Py_ssize_t n) noexcept:
     """``detectors.may_hold_card`` of the *n* digits (values 0-9) at *d*, 13 <= n <= 64: a
     window of 13-19 of them that ``is_card_number`` accepts."""
@@ -205,10 +216,10 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
         if c == 101 and i + 3 <= n and s[i + 1] == 121 and s[i + 2] == 74:  # eyJ, case-sensitive
             return 1
         if c == 66 or c == 98:
-            if _lower_word_at(s, i, n, b"bearer", 6) or _lower_word_at(s, i, n, b"basic", 5):
+            if _scheme_at(s, i, n, b"bearer", 6) or _scheme_at(s, i, n, b"basic", 5):
                 return 1
         elif c == 84 or c == 116:
-            if _lower_word_at(s, i, n, b"token", 5):
+            if _scheme_at(s, i, n, b"token", 5):
                 return 1
     return 0
 

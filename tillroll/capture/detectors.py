@@ -26,6 +26,9 @@ MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
 _DIGIT_RUNS = re.compile(r"[0-9]{13,}")
+# The bearer detector's words followed by a blank (its \s+), or by a backslash: in a JSON
+# text not yet decoded (Pass.json_needs_walk) a blank may still be an escape ("token\\t…").
+_SCHEME_THEN_BLANK = re.compile(r"(?i:bearer|basic|token)[\s\\]")
 LONGEST_RUN_CHECKED = 64  # digits of one run looked at window by window (a longer run: asked of the detectors)
 # How Base64 of a JSON object or array begins ({"  { {\n {}  [" [{ [0 [t [f [[ ...): such a
 # value may carry secrets inside, so it is decoded and walked wherever it stands.
@@ -36,15 +39,15 @@ def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when
     """A cheap test that :func:`find_secrets` may find something: C-level substring
     tests only (Python's backtracking regexes cost 100+ µs on a 3 KB body here).
     A card needs 13+ digits once spaces and dashes are dropped (a date or a phone does
-    not), and in ASCII text a window of them that is a card number (:func:`may_hold_card`)."""
+    not), and in ASCII text a window of them that is a card number (:func:`may_hold_card`);
+    a bearer token needs its scheme's word followed by a blank ("transaction_token" is a name)."""
     if "@" in text:
         return True
     if len(text) < 13:  # too short for a card, a JWT, a key or a bearer token
         return False
     if "eyJ" in text or "-----BEGIN" in text or text[:2] in BASE64_JSON_STARTS:
         return True
-    lower = text.lower()
-    if "bearer" in lower or "basic" in lower or "token" in lower:
+    if _SCHEME_THEN_BLANK.search(text):
         return True
     if not text.isascii():  # a card may mix in digits of other scripts: any 13 ASCII digits will do
         return _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -")

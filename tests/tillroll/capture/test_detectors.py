@@ -22,10 +22,15 @@ CARDS = st.builds(lambda first, rest: luhn_completed(first + rest), st.sampled_f
 GLUE = st.text(alphabet=string.digits + " -.:_/xe@" + "\u0663\u00e9", max_size=12)
 NUMBERISH = st.lists(st.one_of(CARDS, GLUE, st.text(string.digits, min_size=10, max_size=70)),
                      max_size=5).map("".join)
+SCHEMEY = st.lists(st.one_of(st.sampled_from(["Bearer", "bAsIc", "token", "TOKEN", "to\u212aen", "_", "x"]),
+                             st.text(alphabet=" \t\n\x0b\x1c\\\u00a0\u2003", min_size=1, max_size=3),
+                             st.text(alphabet=string.ascii_letters + string.digits + "._~+/=-", min_size=1,
+                                     max_size=20)),
+                   max_size=6).map("".join)
 
 
 @settings(max_examples=4000, deadline=None)
-@given(text=st.one_of(NUMBERISH, st.text(alphabet=string.printable), st.text()))
+@given(text=st.one_of(NUMBERISH, SCHEMEY, st.text(alphabet=string.printable), st.text()))
 def test_what_the_detectors_find_always_passes_the_prefilter(text):
     found = list(detectors.scan(text))
     if found:
@@ -49,3 +54,10 @@ def test_thirteen_digits_that_are_no_card_are_not_a_candidate():
         assert list(detectors.scan(text)) == []
     assert detectors.maybe_secret("paid with 4111 1111 1111 1111 today")
     assert detectors.maybe_secret("9" * (detectors.LONGEST_RUN_CHECKED + 1))  # too long to look at: a candidate
+
+
+def test_a_scheme_word_without_a_blank_after_it_is_not_a_candidate():
+    """``transaction_token`` is a member's name, not a bearer token."""
+    assert not detectors.maybe_secret("transaction_token") and not detectors.pure_maybe_secret("transaction_token")
+    for text in ("Authorization: Bearer abcdefghijklmnop", "token\tabcdefghijklmnop", 'x token\\tabcdefghijkl"'):
+        assert detectors.maybe_secret(text) and detectors.pure_maybe_secret(text)

@@ -25,6 +25,7 @@ from tests.tillroll.capture.test_canaries import (
     planted,
 )
 from tests.tillroll.capture.test_detectors import NUMBERISH as NUMBERISH_WITH_CARDS
+from tests.tillroll.capture.test_detectors import SCHEMEY
 from tests.tillroll.capture.test_json_text import (
     json_texts,
     path_to_last_container,
@@ -86,7 +87,8 @@ SHAPED = st.text(alphabet=string.digits + " -@.eyJbBtTokenaricsEYR" + "\u212a\u0
 
 
 @settings(max_examples=3000, deadline=None)
-@given(text=st.one_of(st.text(), SHAPED, st.text(alphabet=string.printable), NUMBERISH_WITH_CARDS))
+@given(text=st.one_of(st.text(), SHAPED, st.text(alphabet=string.printable), NUMBERISH_WITH_CARDS,
+                     SCHEMEY))
 def test_maybe_secret_answers_as_the_pure_one(text):
     assert native.ext.maybe_secret(text) == detectors.pure_maybe_secret(text)
 
