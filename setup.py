@@ -36,6 +36,7 @@ class OptionalBuildExt(build_ext):
 
 CAPTURE_EXTENSIONS = ("_native", "_key_table", "_json_text", "_byte_walk", "_keyed_digest", "_match_key", "_key_reader",
                       "_record", "_outline")
+HEADERS = {"_keyed_digest": ["tillroll/capture/_sha256_ni.h"]}  # C the module includes (in the sdist: MANIFEST.in)
 ext_modules = []
 if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
     try:
@@ -44,7 +45,8 @@ if os.environ.get("TILLROLL_NO_EXTENSIONS", "") in ("", "0"):
         print("tillroll: Cython is not available; the pure-Python capture path runs", file=sys.stderr)
     else:
         try:
-            ext_modules = cythonize([Extension(f"tillroll.capture.{name}", [f"tillroll/capture/{name}.pyx"])
+            ext_modules = cythonize([Extension(f"tillroll.capture.{name}", [f"tillroll/capture/{name}.pyx"],
+                                               depends=HEADERS.get(name, []))
                                      for name in CAPTURE_EXTENSIONS]
                                     + [Extension("tillroll.interop._entry_spans", ["tillroll/interop/_entry_spans.pyx"])],
                                     compiler_directives={"language_level": 3}, quiet=True)

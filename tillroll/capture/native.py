@@ -44,6 +44,7 @@ if not DISABLED:
 def describe() -> str:
     """One line for ``tillroll --version`` and the install: which capture path runs."""
     if ext is not None:
+        sha = "SHA-256 on the CPU's SHA extensions" if digest_ext.sha_extensions_available() else "SHA-256 in C"
         return ("capture: native (Cython extensions tillroll.capture._native, _json_text, _byte_walk, _key_table, "
-                "_keyed_digest, _match_key, _key_reader, _record, _outline)")
+                f"_keyed_digest, _match_key, _key_reader, _record, _outline; {sha})")
     return f"capture: pure Python ({_why})"
