@@ -155,21 +155,32 @@ cdef inline bint _scheme_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, 
     return c == 32 or 9 <= c <= 13 or 28 <= c <= 31 or c == 92
 
 
-cdef bint _card_in(const unsigned char *d, Py_ssize_t n) noexcept:
+cdef enum:
+    _OPEN_BEFORE = 1  # a card number may start at this digit (no word character before it)
+    _OPEN_AFTER = 2  # a card number may end at this digit (no word character after it)
+
+
+cdef inline bint _word_byte(unsigned char c) noexcept:
+    """Whether ASCII *c* is a word character (Python's ``\\w``: letters, digits, ``_``)."""
+    return 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95
+
+
+cdef bint _card_in(const unsigned char *d, const unsigned char *open_, Py_ssize_t n) noexcept:
     """``detectors.may_hold_card`` of the *n* digits (values 0-9) at *d*, 13 <= n <= 64: a
-    window of 13-19 of them that ``is_card_number`` accepts."""
+    window of 13-19 of them that ``is_card_number`` accepts, opening at a digit marked
+    ``_OPEN_BEFORE`` and closing at one marked ``_OPEN_AFTER`` in *open_*."""
     cdef Py_ssize_t start, length, j
     cdef int total, v
     cdef unsigned char first
     cdef bint same
     for start in range(n - 12):
         first = d[start]
-        if first < 2 or first > 6:
+        if first < 2 or first > 6 or not open_[start] & _OPEN_BEFORE:
             continue
         for length in range(13, 20):
             if start + length > n:
                 break
-            if length == 13 and first != 4:
+            if (length == 13 and first != 4) or not open_[start + length - 1] & _OPEN_AFTER:
                 continue
             total = 0
             same = True
@@ -190,6 +201,7 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
     cdef Py_ssize_t i, run = 0
     cdef unsigned char c, c1
     cdef unsigned char digits[_LONGEST_RUN_CHECKED]
+    cdef unsigned char open_[_LONGEST_RUN_CHECKED]
     if memchr(s, 64, n) != NULL:  # @
         return 1
     if n < 13:
@@ -204,13 +216,18 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
             if run == _LONGEST_RUN_CHECKED:
                 return 1  # too long a run to look at window by window
             digits[run] = c - 48
+            open_[run] = 0
+            if i == 0 or not _word_byte(s[i - 1]) or (i >= 2 and s[i - 2] == 92):  # "\\n4111…": maybe a blank
+                open_[run] |= _OPEN_BEFORE
+            if i + 1 == n or not _word_byte(s[i + 1]):
+                open_[run] |= _OPEN_AFTER
             run += 1
             continue
         if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
             if c == 45 and i + 10 <= n and memcmp(s + i, b"-----BEGIN", 10) == 0:
                 return 1
             continue
-        if run >= 13 and _card_in(digits, run):
+        if run >= 13 and _card_in(digits, open_, run):
             return 1
         run = 0
         if c == 101 and i + 3 <= n and s[i + 1] == 121 and s[i + 2] == 74:  # eyJ, case-sensitive

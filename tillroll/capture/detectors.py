@@ -25,7 +25,7 @@ _COMBINED = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{rx})" for kind, 
 MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
-_DIGIT_RUNS = re.compile(r"[0-9]{13,}")
+_DIGIT_RUNS = re.compile(r"[0-9](?:[ -]*[0-9]){12,}")  # 13+ digits, spaces and dashes between them
 # The bearer detector's words followed by a blank (its \s+), or by a backslash: in a JSON
 # text not yet decoded (Pass.json_needs_walk) a blank may still be an escape ("token\\t…").
 _SCHEME_THEN_BLANK = re.compile(r"(?i:bearer|basic|token)[\s\\]")
@@ -51,19 +51,30 @@ def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when
         return True
     if not text.isascii():  # a card may mix in digits of other scripts: any 13 ASCII digits will do
         return _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -")
-    return any(may_hold_card(run) for run in _DIGIT_RUNS.findall(text.replace(" ", "").replace("-", "")))
+    return any(may_hold_card(text, run.start(), run.end()) for run in _DIGIT_RUNS.finditer(text))
 
 
-def may_hold_card(digits: str) -> bool:
-    """Whether a run of 13 or more ASCII digits (spaces and dashes dropped) holds a card
-    number the card detector would take: a window of 13-19 of its digits that
-    :func:`is_card_number` accepts. A hash, an id or a barcode of 13+ digits usually does
-    not, and then the detectors are not asked (their regex costs microseconds a string).
-    A run longer than :data:`LONGEST_RUN_CHECKED` is a candidate without looking."""
-    if len(digits) > LONGEST_RUN_CHECKED:
+def may_hold_card(text: str, start: int, end: int) -> bool:
+    """Whether the run of 13 or more ASCII digits at ``text[start:end]`` (spaces and dashes
+    between them allowed) holds a card number the card detector would take: a window of
+    13-19 of its digits that :func:`is_card_number` accepts, with no word character
+    right before it or right after it (the detector's ``(?<!\\w)`` and ``(?!\\w)``; a
+    letter after a backslash counts as a blank: ``\\n4111…`` in JSON text not yet
+    decoded). A hash, an id or a barcode of 13+ digits usually holds none, and then the
+    detectors are not asked (their regex costs microseconds a string). A run of more
+    than :data:`LONGEST_RUN_CHECKED` digits is a candidate without looking."""
+    at = [i for i in range(start, end) if text[i].isdigit()]
+    if len(at) > LONGEST_RUN_CHECKED:
         return True
-    return any(is_card_number(digits[start:start + length])
-               for start in range(len(digits) - 12) for length in range(13, min(19, len(digits) - start) + 1))
+    digits = "".join(text[i] for i in at)
+    opens = [i == 0 or not _is_word(text[i - 1]) or (i >= 2 and text[i - 2] == "\\") for i in at]
+    closes = [i + 1 == len(text) or not _is_word(text[i + 1]) for i in at]
+    return any(opens[first] and closes[first + length - 1] and is_card_number(digits[first:first + length])
+               for first in range(len(at) - 12) for length in range(13, min(19, len(at) - first) + 1))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # ASCII text here: \w
 
 
 def luhn_valid(digits: str) -> bool:
