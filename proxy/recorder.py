@@ -18,6 +18,7 @@ from tillroll.capture import capture_keyed
 from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
 from tillroll.store import CassetteError, CassetteWriter, open_writer
+from tillroll.proxy.repeated_warnings import RepeatedWarnings
 
 log = logging.getLogger("tillroll")
 
@@ -51,6 +52,8 @@ class Recorder:
         self.redactor = redactor
         self.max_body = max_body
         self.stats = Stats()
+        # the first failure of each kind at once, the rest counted (a full queue fails thousands a second)
+        self._warnings = RepeatedWarnings(log, "exchange(s) not recorded")
         self._writer: CassetteWriter | None = None
         self._open_error: str | None = None
         self._open()
@@ -105,13 +108,14 @@ class Recorder:
         # the method and path template only: the path itself may hold an id, never a secret
         # after redaction, but the template is enough to find the exchange
         what = f"{ex.method} {ex.path_template}" if ex is not None else "an exchange"
-        log.warning("tillroll: %s was not recorded: %s", what, why)
+        self._warnings.warn(why, "tillroll: %s was not recorded: %s", what, why)
         return None
 
     def close(self) -> str:
         """Flush and close the cassette; return the summary for the user, which counts
         only what is in the cassette's files."""
         writer, self._writer = self._writer, None
+        self._warnings.close()
         if writer is not None:
             try:
                 writer.close()
