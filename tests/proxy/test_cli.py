@@ -86,7 +86,7 @@ def test_tillroll_record_records_until_interrupted_and_prints_a_summary(tmp_path
     assert f"point the POS at http://127.0.0.1:{port}" in output
     assert "tillroll: 1 exchange(s) recorded into" in output
     assert "generic  GET /__sandbox/clock  200  ok" in output  # its own line per exchange
-    assert f"GET http://127.0.0.1" not in output  # not mitmdump's raw one
+    assert "GET http://127.0.0.1" not in output  # not mitmdump's raw one
     [ex] = open_cassette(tmp_path / "c").exchanges()
     assert ex.path == "/__sandbox/clock" and ex.status == 200
 

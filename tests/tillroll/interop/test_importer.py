@@ -103,7 +103,7 @@ def test_worker_processes_import_the_same_exchanges_as_one_process(real_day, tmp
         [strip(ex) for ex in open_cassette(tmp_path / "one").exchanges()]
 
 
-def test_a_file_imports_into_a_cassette_on_s3(real_day, s3, tmp_path):
+def test_a_file_imports_into_a_cassette_on_s3(real_day, s3, tmp_path):  # noqa: F811 (the fixture)
     url = "s3://pos-traffic/imported/day"
     summary = import_files([real_day.flows], url, load_key(real_day.key_file))
     assert summary.failed_files == 0 and summary.imported == len(real_day.calls)
