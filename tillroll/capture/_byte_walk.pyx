@@ -14,7 +14,7 @@ import json as _json
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp
 
-from tillroll.capture._key_table cimport KeyTable, fnv
+from tillroll.capture._key_table cimport KeyTable, name_hash
 from tillroll.capture._native cimport _ascii_secret, _secret
 
 cdef extern from "Python.h":
@@ -271,7 +271,7 @@ cdef class _ByteWalk:
         cdef tuple found
         if self.escaped:  # spelled with escapes: judged as read, not kept
             return _judge(self.table, self.p, _loads(self.text[start:end]), False, 0)
-        h = fnv(self.s + start + 1, end - start - 2)
+        h = name_hash(self.s + start + 1, end - start - 2)
         found = self.table.find(self.s + start + 1, end - start - 2, h)
         if found is None:
             found = _judge(self.table, self.p, self.text[start + 1:end - 1], True, h)

@@ -19,7 +19,7 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcmp, memcpy
 
-from tillroll.capture._key_table cimport KeyTable, fnv
+from tillroll.capture._key_table cimport KeyTable, name_hash
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object text)
@@ -343,7 +343,7 @@ cdef class _ByteCanon:
             name = _loads(self.text[start:end])
             self.alive.append(name)
             return (name, self.judge(name))
-        h = fnv(self.s + start + 1, end - start - 2)
+        h = name_hash(self.s + start + 1, end - start - 2)
         found = self.table.find(self.s + start + 1, end - start - 2, h)
         if found is None:
             name = self.text[start + 1:end - 1]

@@ -2,12 +2,14 @@
 
 from libc.stdint cimport uint64_t
 
-cdef uint64_t fnv(const unsigned char *s, Py_ssize_t n) noexcept
+cdef uint64_t name_hash(const unsigned char *s, Py_ssize_t n) noexcept
 
 
 cdef struct Slot:
     uint64_t hash
     Py_ssize_t index  # an entry's index + 1; 0: empty
+    const unsigned char *name  # the entry's name, its bytes (the entry keeps the string alive)
+    Py_ssize_t length
 
 
 cdef class KeyTable:
