@@ -12,7 +12,7 @@ it for one-byte text and walks other text itself; the pure module is the oracle.
 import json as _json
 
 from libc.stdint cimport uint64_t
-from libc.string cimport memchr, memcmp
+from libc.string cimport memchr
 
 from tillroll.capture._key_table cimport KeyTable, name_hash
 from tillroll.capture._native cimport _ascii_secret, _secret
@@ -94,20 +94,6 @@ cdef KeyTable _table_of(object p):
     if table is None:
         table = tables[key] = KeyTable()
     return <KeyTable>table
-
-
-cdef int _raw_secret(const unsigned char *s, Py_ssize_t n) noexcept:
-    """``_native._secret`` of the ASCII text in the *n* bytes at *s*: 1 or 0; -1 when a byte
-    is not ASCII (the caller then asks ``_secret`` of the string, whose case rules apply)."""
-    cdef Py_ssize_t i
-    if memchr(s, 64, n) != NULL:  # @
-        return 1
-    if n < 13:
-        return 0
-    for i in range(n):
-        if s[i] >= 128:
-            return -1
-    return _ascii_secret(s, n)
 
 
 cdef class _ByteWalk:
@@ -236,16 +222,16 @@ cdef class _ByteWalk:
 
     cdef int detect_string(self, Py_ssize_t i, Py_ssize_t end) except -1:
         """A string value no rule names: the detectors, when their prefilter says so."""
-        cdef int maybe
+        cdef int maybe = -1
         cdef object value
         if end - i - 2 < _MIN_LENGTH:
             return 0
         if not self.escaped:
-            maybe = _raw_secret(self.s + i + 1, end - i - 2)
+            maybe = _ascii_secret(self.s + i + 1, end - i - 2)  # -1: not ASCII, ask _secret
             if maybe == 0:
                 return 0
         value = self.string_value(i, end)
-        if len(<str>value) >= _MIN_LENGTH and _secret(<str>value):
+        if maybe == 1 or (len(<str>value) >= _MIN_LENGTH and _secret(<str>value)):
             self.replace(i, end, value, self.p._detected(value, self.where()))
         return 0
 

@@ -197,7 +197,9 @@ cdef bint _card_in(const unsigned char *d, const unsigned char *open_, Py_ssize_
 
 
 cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
-    """``detectors.maybe_secret`` of the ASCII text in the *n* bytes at *s*."""
+    """``detectors.maybe_secret`` of the text in the *n* bytes at *s*, one byte a character:
+    1 or 0 for ASCII text; for other text 1 where the pure function surely says so too (its
+    rules for other text take in at least what these do), else -1 (then ask the pure one)."""
     cdef Py_ssize_t i, run = 0
     cdef unsigned char c, c1
     cdef unsigned char digits[_LONGEST_RUN_CHECKED]
@@ -230,6 +232,8 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
         if run >= 13 and _card_in(digits, open_, run):
             return 1
         run = 0
+        if c >= 128:
+            return -1
         if c == 101 and i + 3 <= n and s[i + 1] == 121 and s[i + 2] == 74:  # eyJ, case-sensitive
             return 1
         if c == 66 or c == 98:
