@@ -146,7 +146,7 @@ cdef inline bint _lower_word_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t
 
 cdef inline bint _scheme_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, const char *word,
                             Py_ssize_t m) noexcept:
-    """``detectors._SCHEME_THEN_BLANK`` at *i*: *word* followed by a blank (Python's ``\\s``
+    """``detectors._scheme_then_blank`` at *i*: *word* followed by a blank (Python's ``\\s``
     in ASCII) or a backslash."""
     cdef unsigned char c
     if i + m >= n or not _lower_word_at(s, i, n, word, m):

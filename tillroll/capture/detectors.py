@@ -26,9 +26,8 @@ MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
 _DIGIT_RUNS = re.compile(r"[0-9](?:[ -]*[0-9]){12,}")  # 13+ digits, spaces and dashes between them
-# The bearer detector's words followed by a blank (its \s+), or by a backslash: in a JSON
-# text not yet decoded (Pass.json_needs_walk) a blank may still be an escape ("token\\t…").
-_SCHEME_THEN_BLANK = re.compile(r"(?i:bearer|basic|token)[\s\\]")
+_ANY_DIGIT_RUN = re.compile(r"\d(?:[ -]*\d){12}")  # the same in any script (text that is not ASCII)
+_SCHEME_WORDS = ("bearer", "basic", "token")  # the bearer detector's words (_scheme_then_blank)
 LONGEST_RUN_CHECKED = 64  # digits of one run looked at window by window (a longer run: asked of the detectors)
 # How Base64 of a JSON object or array begins ({"  { {\n {}  [" [{ [0 [t [f [[ ...): such a
 # value may carry secrets inside, so it is decoded and walked wherever it stands.
@@ -47,11 +46,29 @@ def maybe_secret(text: str) -> bool:  # replaced by the compiled one below, when
         return False
     if "eyJ" in text or "-----BEGIN" in text or text[:2] in BASE64_JSON_STARTS:
         return True
-    if _SCHEME_THEN_BLANK.search(text):
+    lower = text.lower()
+    if ("bearer" in lower or "basic" in lower or "token" in lower) and _scheme_then_blank(lower):
         return True
-    if not text.isascii():  # a card may mix in digits of other scripts: any 13 ASCII digits will do
-        return _THIRTEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS, b" -")
+    if not text.isascii():  # the card detector's \\d takes the digits of every script
+        return _ANY_DIGIT_RUN.search(text) is not None
+    if _THIRTEEN not in text.encode("ascii").translate(_DIGITS, b" -"):
+        return False
     return any(may_hold_card(text, run.start(), run.end()) for run in _DIGIT_RUNS.finditer(text))
+
+
+def _scheme_then_blank(lower: str) -> bool:
+    """Whether "bearer", "basic" or "token" stands in the lowercased text *lower* with a blank
+    (the bearer detector's ``\\s``) or a backslash (in JSON text not yet decoded, a blank may
+    still be an escape: ``token\\t…``) right after it. ``str.find`` from word to word: a
+    case-blind pattern over the whole text cost a pass of the regex engine over 8 KB bodies."""
+    for word in _SCHEME_WORDS:
+        at = lower.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if after < len(lower) and (lower[after].isspace() or lower[after] == "\\"):
+                return True
+            at = lower.find(word, after)
+    return False
 
 
 def may_hold_card(text: str, start: int, end: int) -> bool:
@@ -67,10 +84,10 @@ def may_hold_card(text: str, start: int, end: int) -> bool:
     if len(at) > LONGEST_RUN_CHECKED:
         return True
     digits = "".join(text[i] for i in at)
-    opens = [i == 0 or not _is_word(text[i - 1]) or (i >= 2 and text[i - 2] == "\\") for i in at]
-    closes = [i + 1 == len(text) or not _is_word(text[i + 1]) for i in at]
-    return any(opens[first] and closes[first + length - 1] and is_card_number(digits[first:first + length])
-               for first in range(len(at) - 12) for length in range(13, min(19, len(at) - first) + 1))
+    firsts = [k for k, i in enumerate(at) if digits[k] in "23456"
+              and (i == 0 or not _is_word(text[i - 1]) or (i >= 2 and text[i - 2] == "\\"))]
+    lasts = [k for k, i in enumerate(at) if i + 1 == len(text) or not _is_word(text[i + 1])]
+    return any(12 <= last - first <= 18 and is_card_number(digits[first:last + 1]) for first in firsts for last in lasts)
 
 
 def _is_word(char: str) -> bool:

@@ -74,3 +74,10 @@ def test_a_scheme_word_without_a_blank_after_it_is_not_a_candidate():
     assert not detectors.maybe_secret("transaction_token") and not detectors.pure_maybe_secret("transaction_token")
     for text in ("Authorization: Bearer abcdefghijklmnop", "token\tabcdefghijklmnop", 'x token\\tabcdefghijkl"'):
         assert detectors.maybe_secret(text) and detectors.pure_maybe_secret(text)
+
+
+def test_digits_of_other_scripts_count_as_the_card_detector_counts_them():
+    """The card detector's ``\\d`` takes Arabic-Indic digits too: a run that mixes them in
+    passes the prefilter (it did not while only ASCII digits were counted)."""
+    text = "22529291189\u066361"
+    assert list(detectors.scan(text)) and detectors.maybe_secret(text) and detectors.pure_maybe_secret(text)
