@@ -82,7 +82,7 @@ cdef class Grams:
     """``sweep.grams_may_hold`` for one text, read once: which runs of four adjacent
     characters it holds (each folded to its low byte, hashed into a 65,536-bit table).
     :meth:`may_hold` false: the needle is certainly not in the text; true: it may be.
-    :meth:`candidates`: ``sweep.may_stand`` over a list of values."""
+    :func:`sweep_candidates` asks it of each value's needle."""
 
     cdef unsigned char bits[8192]
 
@@ -109,20 +109,6 @@ cdef class Grams:
 
     def may_hold(self, str needle):
         return self._holds(needle, 0, len(needle))
-
-    def candidates(self, values, Py_ssize_t min_length):
-        """``sweep.may_stand`` for each of *values* at least *min_length* long: the values
-        that may stand in the text in some form, in their order."""
-        cdef list out = []
-        cdef str value
-        for value in values:
-            if len(value) >= min_length and self._may_stand(value):
-                out.append(value)
-        return out
-
-    cdef bint _may_stand(self, str value):
-        cdef str found = needle(value)
-        return not found or self._holds(found, 0, len(found))
 
     cdef bint _holds(self, str needle, Py_ssize_t start, Py_ssize_t end):
         """Whether every run of four characters of needle[start:end] is in the table."""

@@ -141,8 +141,8 @@ def _gram(run: int) -> int:
 
 def may_stand(text: str, value: str) -> bool:
     """False when no form of *value* can stand in *text*: the runs of four characters of
-    its needle are not all in the text. The definition the compiled filter implements
-    (``Grams.candidates``)."""
+    its needle are not all in the text. The definition of the compiled filter's first test
+    (``sweep_candidates`` given the text's ``Grams``)."""
     needle = _needle(value)
     return not needle or grams_may_hold(text, needle)
 

@@ -278,13 +278,15 @@ PLAIN_CHARS = st.sampled_from("aZ09._~-")  # a value of these is its own only fo
 def test_the_sweeps_filter_answers_as_the_pure_definition(text, values, cut, tail):
     values = values + [text[cut:cut + 8], text[cut:cut + 7] + tail]  # a part of the text, and one that goes on
     table = native.record_ext.Grams(text)
-    assert table.candidates(values, 6) == [v for v in values if len(v) >= 6 and sweep.may_stand(text, v)]
+    candidates = native.record_ext.sweep_candidates(text, values, 6, table)
+    assert candidates == [v for v in values if len(v) >= 6 and sweep.may_stand(text, v)
+                          and (not sweep._needle(v) or sweep._needle(v) in text)]
     for v in values:
         assert table.may_hold(v) == sweep.grams_may_hold(text, v)
         if v in text:
             assert table.may_hold(v)
         if len(v) >= 6 and sweep.stands_in(v, text):  # never rules out a value that stands there
-            assert table.candidates([v], 6) == [v]
+            assert native.record_ext.sweep_candidates(text, [v], 6, table) == [v]
 
 
 # -- the match key read from the parameters' text (match_doc._key_from_text) ---------------------
