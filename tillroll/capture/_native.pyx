@@ -155,38 +155,34 @@ cdef inline bint _scheme_at(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, 
     return c == 32 or 9 <= c <= 13 or 28 <= c <= 31 or c == 92
 
 
-cdef enum:
-    _OPEN_BEFORE = 1  # a card number may start at this digit (no word character before it)
-    _OPEN_AFTER = 2  # a card number may end at this digit (no word character after it)
-
-
 cdef inline bint _word_byte(unsigned char c) noexcept:
     """Whether ASCII *c* is a word character (Python's ``\\w``: letters, digits, ``_``)."""
     return 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95
 
 
-cdef bint _card_in(const unsigned char *d, const unsigned char *open_, Py_ssize_t n) noexcept:
-    """``detectors.may_hold_card`` of the *n* digits (values 0-9) at *d*, 13 <= n <= 64: a
-    window of 13-19 of them that ``is_card_number`` accepts, opening at a digit marked
-    ``_OPEN_BEFORE`` and closing at one marked ``_OPEN_AFTER`` in *open_*."""
-    cdef Py_ssize_t start, length, j
+cdef bint _card_in(const unsigned char *s, Py_ssize_t n, const Py_ssize_t *at, Py_ssize_t count) noexcept:
+    """``detectors.may_hold_card`` of the *count* digits (13 to 64) standing at the offsets
+    *at* of the *n* bytes at *s*: a window of 13-19 of them that ``is_card_number`` accepts,
+    with no word character right before it or right after it (a letter after a backslash
+    counts as a blank: ``\\n4111…`` in JSON text not yet decoded)."""
+    cdef Py_ssize_t first, last, j, i
     cdef int total, v
-    cdef unsigned char first
+    cdef unsigned char lead
     cdef bint same
-    for start in range(n - 12):
-        first = d[start]
-        if first < 2 or first > 6 or not open_[start] & _OPEN_BEFORE:
+    for first in range(count - 12):
+        i = at[first]
+        lead = s[i] - 48
+        if lead < 2 or lead > 6 or (i > 0 and _word_byte(s[i - 1]) and not (i >= 2 and s[i - 2] == 92)):
             continue
-        for length in range(13, 20):
-            if start + length > n:
-                break
-            if (length == 13 and first != 4) or not open_[start + length - 1] & _OPEN_AFTER:
+        for last in range(first + 12, min(first + 19, count)):
+            i = at[last]
+            if (last == first + 12 and lead != 4) or (i + 1 < n and _word_byte(s[i + 1])):
                 continue
             total = 0
             same = True
-            for j in range(length):  # Luhn, from the last digit
-                v = d[start + length - 1 - j]
-                if v != first:
+            for j in range(last - first + 1):  # Luhn, from the last digit
+                v = s[at[last - j]] - 48
+                if v != lead:
                     same = False
                 if j & 1:
                     v = v * 2 - 9 if v > 4 else v * 2
@@ -202,8 +198,7 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
     rules for other text take in at least what these do), else -1 (then ask the pure one)."""
     cdef Py_ssize_t i, run = 0
     cdef unsigned char c, c1
-    cdef unsigned char digits[_LONGEST_RUN_CHECKED]
-    cdef unsigned char open_[_LONGEST_RUN_CHECKED]
+    cdef Py_ssize_t at[_LONGEST_RUN_CHECKED]  # where the digits of the current run stand
     if memchr(s, 64, n) != NULL:  # @
         return 1
     if n < 13:
@@ -217,19 +212,14 @@ cdef int _ascii_secret(const unsigned char *s, Py_ssize_t n) noexcept:
         if 48 <= c <= 57:
             if run == _LONGEST_RUN_CHECKED:
                 return 1  # too long a run to look at window by window
-            digits[run] = c - 48
-            open_[run] = 0
-            if i == 0 or not _word_byte(s[i - 1]) or (i >= 2 and s[i - 2] == 92):  # "\\n4111…": maybe a blank
-                open_[run] |= _OPEN_BEFORE
-            if i + 1 == n or not _word_byte(s[i + 1]):
-                open_[run] |= _OPEN_AFTER
+            at[run] = i
             run += 1
             continue
         if c == 32 or c == 45:  # spaces and dashes inside a number do not break it
             if c == 45 and i + 10 <= n and memcmp(s + i, b"-----BEGIN", 10) == 0:
                 return 1
             continue
-        if run >= 13 and _card_in(digits, open_, run):
+        if run >= 13 and _card_in(s, n, at, run):
             return 1
         run = 0
         if c >= 128:
