@@ -9,6 +9,7 @@ combined regex pass, and the Luhn check only on digit runs of card length.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Iterator
 
 from . import native
@@ -25,7 +26,9 @@ _COMBINED = re.compile("|".join(f"(?P<{kind.replace('-', '_')}>{rx})" for kind, 
 MIN_LENGTH = 6  # nothing shorter can hold a detectable secret (a@b.co)
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _THIRTEEN = b"0" * 13
-_DIGIT_RUNS = re.compile(r"[0-9](?:[ -]*[0-9]){12,}")  # 13+ digits, spaces and dashes between them
+# 13+ digits, spaces and dashes between them (the rest of a run as one class: a hostile run
+# of megabytes is read at the regex engine's fastest, not a group at a time)
+_DIGIT_RUNS = re.compile(r"[0-9](?:[ -]*[0-9]){12}[0-9 -]*")
 _ANY_DIGIT_RUN = re.compile(r"\d(?:[ -]*\d){12}")  # the same in any script (text that is not ASCII)
 _SCHEME_WORDS = ("bearer", "basic", "token")  # the bearer detector's words (_scheme_then_blank)
 LONGEST_RUN_CHECKED = 64  # digits of one run looked at window by window (a longer run: asked of the detectors)
@@ -80,14 +83,31 @@ def may_hold_card(text: str, start: int, end: int) -> bool:
     decoded). A hash, an id or a barcode of 13+ digits usually holds none, and then the
     detectors are not asked (their regex costs microseconds a string). A run of more
     than :data:`LONGEST_RUN_CHECKED` digits is a candidate without looking."""
-    at = [i for i in range(start, end) if text[i].isdigit()]
+    run = text[start:end].rstrip(" -")
+    if run.isdigit() and (start == 0 or text[start - 1] != "\\"):
+        # no blank inside and no backslash before: a window opens only at its first digit, closes at its last
+        if len(run) > LONGEST_RUN_CHECKED:
+            return True
+        return _opens(text, start) and _closes(text, start + len(run) - 1) and is_card_number(run)
+    # where its digits stand, the first LONGEST_RUN_CHECKED + 1 only (a hostile run is megabytes long)
+    at = list(islice((i for i in range(start, end) if text[i].isdigit()), LONGEST_RUN_CHECKED + 1))
     if len(at) > LONGEST_RUN_CHECKED:
         return True
     digits = "".join(text[i] for i in at)
-    firsts = [k for k, i in enumerate(at) if digits[k] in "23456"
-              and (i == 0 or not _is_word(text[i - 1]) or (i >= 2 and text[i - 2] == "\\"))]
-    lasts = [k for k, i in enumerate(at) if i + 1 == len(text) or not _is_word(text[i + 1])]
+    firsts = [k for k, i in enumerate(at) if digits[k] in "23456" and _opens(text, i)]
+    lasts = [k for k, i in enumerate(at) if _closes(text, i)]
     return any(12 <= last - first <= 18 and is_card_number(digits[first:last + 1]) for first in firsts for last in lasts)
+
+
+def _opens(text: str, i: int) -> bool:
+    """Whether a card number may start at the digit ``text[i]``: no word character before it
+    (a letter after a backslash counts as a blank: ``\\n4111…`` in JSON text not yet decoded)."""
+    return i == 0 or not _is_word(text[i - 1]) or (i >= 2 and text[i - 2] == "\\")
+
+
+def _closes(text: str, i: int) -> bool:
+    """Whether a card number may end at the digit ``text[i]``: no word character after it."""
+    return i + 1 == len(text) or not _is_word(text[i + 1])
 
 
 def _is_word(char: str) -> bool:

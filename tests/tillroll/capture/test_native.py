@@ -12,7 +12,7 @@ import re
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.canaries import leaks
@@ -89,6 +89,7 @@ SHAPED = st.text(alphabet=string.digits + " -@.eyJbBtTokenaricsEYR" + "\u212a\u0
 @settings(max_examples=3000, deadline=None)
 @given(text=st.one_of(st.text(), SHAPED, st.text(alphabet=string.printable), NUMBERISH_WITH_CARDS,
                      SCHEMEY))
+@example(text=" \t\\035692207372122")  # a digit after a backslash may open a card window (JSON text)
 def test_maybe_secret_answers_as_the_pure_one(text):
     assert native.ext.maybe_secret(text) == detectors.pure_maybe_secret(text)
 
