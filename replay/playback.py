@@ -9,6 +9,7 @@ policy says what happens: ``repeat`` the last (default), ``cycle`` from the firs
 from __future__ import annotations
 
 import collections
+from collections.abc import Hashable
 
 POLICIES = ("repeat", "cycle", "error")
 
@@ -20,15 +21,17 @@ class Exhausted(Exception):
 
 
 class Playback:
-    def __init__(self, index: dict[str, list[int]], policy: str = "repeat"):
+    def __init__(self, index: dict[Hashable, list[int]], policy: str = "repeat"):
+        """*index*: each key's rows in recorded order (replay's keys are the idents of
+        :mod:`replay.key_index`, not the texts)."""
         if policy not in POLICIES:
             raise ValueError(f"unknown sequence policy {policy!r}; use one of {', '.join(POLICIES)}")
         self.index = index
         self.policy = policy
-        self._next: dict[str, int] = {}
+        self._next: dict[Hashable, int] = {}
         self.served: collections.Counter[int] = collections.Counter()
 
-    def next(self, key: str) -> int | None:
+    def next(self, key: Hashable) -> int | None:
         """The row to serve for *key*; None when nothing was recorded with it.
         Raises :class:`Exhausted` under the ``error`` policy."""
         rows = self.index.get(key)
@@ -44,7 +47,7 @@ class Playback:
         self.served[row] += 1
         return row
 
-    def position(self, key: str) -> int:
+    def position(self, key: Hashable) -> int:
         """How far *key*'s sequence is: its next recording's index (0: none served yet)."""
         return self._next.get(key, 0)
 

@@ -26,11 +26,13 @@ from tillroll.capture import Redactor
 from tillroll.store import parquet_files as pqf
 from tillroll.store import Source, dedupe, in_order, open_cassette
 
+from .key_index import KeyIndex
 from .matching import Matching, NearMiss, compare
 from .memory import DEFAULT_MEMORY, GROUPS_SHARE, PASSED, SERVED, KeptResponses
 from .pseudonyms import Holes
 from .responses import COLUMNS as RESPONSE_COLUMNS
 from .responses import Recorded, ResponseReader
+from .stored_keys import StoredKeys
 
 INDEX_COLUMNS = ["exchange_id", "started_at", "session_id", "seq", "method", "host", "port", "path", "operation",
                  "match_key", "redaction_key_id"]
@@ -57,12 +59,12 @@ class Recordings:
     path: str  # as the user named it: a folder, or an s3:// URL
     table: pa.Table  # INDEX_COLUMNS + _source, _row, in recorded order
     matching: Matching
-    index: dict[str, list[int]]
+    index: KeyIndex
     key_ids: set[str]
     responses: ResponseReader
     notices: list[str] = field(default_factory=list)  # what opening the cassette did (recovery, quarantine)
     extra: list[Extra] = field(default_factory=list)
-    _stored: list[str] = field(default_factory=list)  # the stored match key by row (see load: shared)
+    _stored: StoredKeys | None = None  # the stored match key by row, on disk (see load)
     kept: KeptResponses = field(default_factory=lambda: KeptResponses(DEFAULT_MEMORY))
     # Where each sequence stands (replay.playback.Playback: ``position(key)``, how many of the
     # key's recordings were served): set by the replayer; None: nothing is read ahead.
@@ -170,7 +172,7 @@ class Recordings:
             return self.extra[row - self.table.num_rows].doc
         hit = self._docs.get(row)
         if hit is None:
-            hit = json.loads(self._stored[row])
+            hit = json.loads(self._stored.text(row))
             hit["host"] = f"{self._value('host', row)}:{self._value('port', row)}"
             self._docs[row] = hit
             if len(self._docs) > _DOCS_KEPT:
@@ -214,10 +216,10 @@ class Recordings:
             # the distinct recorded requests holding a pseudonym (not by index key: one may merge
             # several); the distinct stored keys are searched, not every row's
             stored = self._stored
-            holding = {key for key in set(stored) if key and "tillroll:" in key}  # (a key is searched once)
-            rows = [row for row, key in enumerate(stored) if key in holding] if holding else []
+            rows = stored.rows_holding("tillroll:")  # (each distinct text searched once, on disk)
             hosts, ports = self.table.column("host"), self.table.column("port")
-            distinct = list(dict.fromkeys((stored[row], f"{hosts[row].as_py()}:{ports[row].as_py()}") for row in rows))
+            distinct = list(dict.fromkeys((stored.text(row), f"{hosts[row].as_py()}:{ports[row].as_py()}")
+                                          for row in rows))
             self._holes = Holes(self.matching, redactor if self.matching.pii else None, distinct)
         return self._holes.key_for(live)
 
@@ -226,7 +228,7 @@ class Recordings:
         if self._by_operation is None:
             methods, operations = self.table.column("method").to_pylist(), self.table.column("operation").to_pylist()
             groups: dict[tuple, list[int]] = {}
-            for rows in self.index.values():
+            for rows in self.index.groups():
                 row = rows[0]
                 if row < self.table.num_rows:
                     groups.setdefault((methods[row], operations[row]), []).append(row)
@@ -242,12 +244,12 @@ class Recordings:
         self._walks = None
         self._holes = None
         for i, extra in enumerate(self.extra):
-            self.index.setdefault(matching.key(extra.doc), []).append(self.table.num_rows + i)
+            self.index.add(matching.key(extra.doc), self.table.num_rows + i)
 
     def add(self, key: str, extra: Extra) -> int:
         self.extra.append(extra)
         row = self.table.num_rows + len(self.extra) - 1
-        self.index.setdefault(key, []).append(row)
+        self.index.add(key, row)
         return row
 
 
@@ -260,11 +262,11 @@ class _Walks:
 
     def __init__(self, recordings: Recordings):
         n = recordings.table.num_rows
-        self.keys: list[str] = []
+        self.keys: list[bytes] = []  # the keys' idents (replay.key_index)
         self.key_of = array.array("i", [-1]) * n
         self.position = array.array("i", [0]) * n
         self.last = bytearray(n)  # 1: the last recording of its key (then served again, not passed)
-        for key, rows in recordings.index.items():
+        for key, rows in recordings.index.rows.items():
             if len(rows) < 2:
                 continue
             k = len(self.keys)
@@ -310,7 +312,7 @@ def load(path: str | Path, matching: Matching, redactor: Redactor, memory: int =
     else:
         table = pa.table({c: pa.array([], pa.string()) for c in INDEX_COLUMNS})
         table = table.append_column("_source", pa.array([], pa.int32())).append_column("_row", pa.array([], pa.int64()))
-    stored = table.column("match_key").to_pylist()
+    stored = StoredKeys(table.column("match_key"))
     key_ids = set(table.column("redaction_key_id").unique().to_pylist()) - {None}
     # what serving reads of each row; the rest (the match keys: 300 MB at a million) only ordered them
     table = table.select(KEPT_COLUMNS)
@@ -338,22 +340,13 @@ def _with_match_keys(source: Source, table: pa.Table, redactor: Redactor) -> pa.
     return table.set_column(table.schema.get_field_index("match_key"), "match_key", pa.array(keys, pa.string()))
 
 
-def _index(stored_keys: list[str], matching: Matching, table: pa.Table) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
+def _index(stored: StoredKeys, matching: Matching, table: pa.Table) -> KeyIndex:
     if matching.uses_stored_key:
-        for row, stored in enumerate(stored_keys):
-            index.setdefault(stored, []).append(row)
-        # each distinct key held once (the index holds the first of each): a million rows'
-        # keys as one string each were ~370 MB, a quarter of them copies
-        for stored, rows in index.items():
-            if len(rows) > 1:
-                for row in rows:
-                    stored_keys[row] = stored
-        return index
+        return stored.index()
     key = matching.key_of_stored
     hosts = [f"{h}:{p}" for h, p in zip(table.column("host").to_pylist(), table.column("port").to_pylist())]
-    for row, stored in enumerate(stored_keys):
-        index.setdefault(key(stored, hosts[row]), []).append(row)
+    index = KeyIndex()
+    index.add_all(key(text, hosts[row]) for row, text in enumerate(stored.texts()))
     return index
 
 

@@ -26,6 +26,7 @@ from tillroll.capture import RawExchange
 from tillroll.capture import Redactor
 
 from .faults import Injector
+from .key_index import ident
 from .matching import Matching
 from .playback import Exhausted, Playback
 from .recordings import Recordings, summary_line
@@ -40,6 +41,7 @@ class Understood(NamedTuple):
     doc: Mapping[str, Any]  # the match document (or a DocumentOnDemand)
     vendor: str | None
     problem: str | None  # why the request cannot be replayed (its body lies about its coding)
+    ident: bytes  # the key's digest, by which the recordings are indexed (replay.key_index)
 
 
 class DocumentOnDemand(Mapping):
@@ -85,7 +87,7 @@ class Replayer:
         self.recordings = recordings
         self.matching: Matching = recordings.matching
         self.redactor = redactor
-        self.playback = Playback(recordings.index, sequence)
+        self.playback = Playback(recordings.index.rows, sequence)  # sequences by the keys' idents
         self.injector = injector or Injector([])
         self.journal: collections.deque[tuple] = collections.deque(maxlen=JOURNAL_SIZE)
         self.misses: collections.Counter[str] = collections.Counter()  # summary -> count
@@ -109,16 +111,20 @@ class Replayer:
         if ("request.body", "body.undecodable") in ex.redactions:
             problem = (f"the request body does not decode as its Content-Encoding header says "
                        f"({_token(ex.request_content_encoding)})")
+        recorded = self.recordings.index.rows
         key = match_key(ex, self.redactor) if problem is None and self.matching.uses_stored_key else None
-        if key is not None and key in self.recordings.index:
-            result = Understood(key, DocumentOnDemand(ex, self.redactor), ex.vendor, None)
+        if key is not None and (digest := ident(key)) in recorded:
+            result = Understood(key, DocumentOnDemand(ex, self.redactor), ex.vendor, None, digest)
         else:
             doc = match_document(ex, self.redactor)
             key = self.matching.key(doc)
-            if key not in self.recordings.index and problem is None:
+            digest = ident(key)
+            if digest not in recorded and problem is None:
                 # a value its recording's own response showed to be PII is a pseudonym there
-                key = self.recordings.key_by_pseudonyms(doc, self.redactor) or key
-            result = Understood(key, doc, ex.vendor, problem)
+                explained = self.recordings.key_by_pseudonyms(doc, self.redactor)
+                if explained is not None:
+                    key, digest = explained, ident(explained)
+            result = Understood(key, doc, ex.vendor, problem, digest)
         if ck is not None:
             self._cache[ck] = result
             if len(self._cache) > _CACHE_SIZE:
@@ -138,11 +144,11 @@ class Replayer:
         return self._decision(hit)
 
     def _decision(self, understood: Understood) -> Decision:
-        key, doc, vendor, problem = understood
+        key, doc, vendor, problem, digest = understood
         if problem is not None:
             return Decision("undecodable", key, doc, vendor, problem=problem)
         try:
-            row = self.playback.next(key)
+            row = self.playback.next(digest)
         except Exhausted as exc:
             return Decision("exhausted", key, doc, vendor, recorded=exc.recorded)
         if row is None:

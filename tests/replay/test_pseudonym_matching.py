@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tillroll.replay.matching import Matching
 from tillroll.replay.recordings import Recordings, _index
+from tillroll.replay.stored_keys import StoredKeys
 from tillroll.replay.replayer import Replayer
 from tillroll.replay.responses import ResponseReader
 
@@ -110,7 +111,7 @@ def cassette_of(recorded, matching: Matching) -> Recordings:
     table = pa.table({"host": [r.host for r in recorded], "port": [r.port for r in recorded],
                       "method": [r.method for r in recorded], "operation": [r.operation for r in recorded],
                       "match_key": [r.match_key for r in recorded]})
-    stored = [r.match_key for r in recorded]
+    stored = StoredKeys(table.column("match_key"))
     return Recordings(path="<memory>", table=table, matching=matching, index=_index(stored, matching, table),
                       key_ids=set(), responses=ResponseReader([]), _stored=stored)
 

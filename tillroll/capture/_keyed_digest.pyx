@@ -9,7 +9,7 @@ redactor is made: each value then costs its own blocks and the outer one, with n
 OpenSSL (whose one-shot HMAC looks the algorithm up by name on every call).
 """
 
-from libc.stdint cimport uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 cdef extern from "Python.h":
@@ -116,6 +116,27 @@ cdef void _finish(const uint32_t *start, uint64_t before, const unsigned char *d
         out[4 * i + 1] = <unsigned char>(h[i] >> 16)
         out[4 * i + 2] = <unsigned char>(h[i] >> 8)
         out[4 * i + 3] = <unsigned char>h[i]
+
+
+def text_digests(data, offsets, Py_ssize_t size):
+    """``keyed_digest.pure_text_digests``: the first *size* bytes of the SHA-256 of each
+    text ``data[offsets[i]:offsets[i + 1]]`` (a column of texts as Arrow holds it: a
+    million in a tenth of a second, not one Python call each)."""
+    cdef const unsigned char[::1] d = memoryview(data).cast("B")  # (an Arrow buffer's view is signed)
+    cdef const int64_t[::1] o = offsets
+    cdef Py_ssize_t i, count = o.shape[0] - 1 if o.shape[0] else 0
+    cdef const unsigned char *base = &d[0] if d.shape[0] else <const unsigned char *>b""
+    cdef unsigned char out[32]
+    if not 0 <= size <= 32:
+        raise ValueError("a SHA-256 digest has 32 bytes")
+    for i in range(count):
+        if o[i] < 0 or o[i] > o[i + 1] or o[i + 1] > d.shape[0]:
+            raise ValueError("an offset is outside the data")
+    result = [None] * count
+    for i in range(count):
+        _finish(_IV, 0, base + o[i], o[i + 1] - o[i], out)
+        result[i] = (<char *>out)[:size]
+    return result
 
 
 cdef class KeyedDigest:

@@ -4,6 +4,8 @@ before stay the ones a live request gets now."""
 
 from __future__ import annotations
 
+import array
+import hashlib
 import hmac
 import pickle
 
@@ -12,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tillroll.capture import Redactor, native
-from tillroll.capture.keyed_digest import KeyedDigest, PureKeyedDigest
+from tillroll.capture.keyed_digest import KeyedDigest, PureKeyedDigest, pure_text_digests
 
 # The compiled digest hashes with the CPU's SHA extensions where it has them (x86 SHA-NI),
 # else in portable C: both are checked, each as its own implementation.
@@ -105,3 +107,32 @@ def test_the_redactor_keeps_neither_the_key_nor_a_way_to_carry_it():
         pickle.dumps(KeyedDigest(key))
     assert redactor.pseudonym("email", "ana@example.com") == \
         "tillroll:email:" + hmac.digest(key, b"ana@example.com", "sha256").hex()[:12]
+
+
+def _column(texts: list[bytes]) -> tuple[bytes, array.array]:
+    offsets = array.array("q", [0])
+    for text in texts:
+        offsets.append(offsets[-1] + len(text))
+    return b"".join(texts), offsets
+
+
+TEXT_DIGESTS = [("pure", pure_text_digests)] + ([("compiled", native.digest_ext.text_digests)]
+                                                if native.digest_ext is not None else [])
+
+
+@pytest.mark.parametrize("name, text_digests", TEXT_DIGESTS)
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.binary(max_size=300), max_size=40), size=st.integers(0, 32))
+def test_a_column_of_texts_digests_as_sha256_of_each(name, text_digests, texts, size):
+    data, offsets = _column(texts)
+    assert text_digests(memoryview(data), offsets, size) == [hashlib.sha256(t).digest()[:size] for t in texts]
+
+
+@pytest.mark.parametrize("name, text_digests", TEXT_DIGESTS)
+def test_a_column_digest_refuses_offsets_outside_its_data(name, text_digests):
+    data, offsets = _column([b"abc", b"de"])
+    for bad in ([0, 6], [3, 2], [-1, 2]):
+        with pytest.raises(ValueError, match="offset"):
+            text_digests(data, array.array("q", bad), 16)
+    with pytest.raises(ValueError, match="32 bytes"):
+        text_digests(data, offsets, 33)
