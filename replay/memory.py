@@ -27,9 +27,9 @@ import heapq
 import re
 import threading
 
-# The default --memory. At a million exchanges the loaded index alone is ~0.9 GB resident
-# (the distinct match keys, ~0.3 GB of them, and their rows): with 512 MiB on top replay stays
-# under 1.5 GB; a repeated-request load there serves as fast with it as with 1 GiB (RESULTS.md).
+# The default --memory. At a million exchanges the loaded index is ~0.6 GB resident (the
+# keys' digests and their rows, the columns serving reads): with 512 MiB on top replay serves
+# in ~1.25 GiB; a repeated-request load there serves as fast with it as with 1 GiB (RESULTS.md).
 DEFAULT_MEMORY = 512 << 20
 GROUPS_SHARE = 16  # decoded row groups (a few, for rows read in recorded order) get 1/16 of the budget
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,

@@ -1,7 +1,8 @@
 """A cassette loaded for replay: the recordings, indexed by match key.
 
 Loading reads only what identifies each request (its match key, method, path,
-operation, host and order), puts the rows in recorded order and indexes them by key:
+operation, host and order), puts the rows in recorded order and indexes them by key
+(:mod:`replay.key_index`: a digest of each; the texts wait on disk, :mod:`replay.stored_keys`):
 a million exchanges load in seconds. Responses are read when first served
 (:mod:`replay.responses`) and kept within a byte budget (:mod:`replay.memory`), with the
 recordings that the sequences being walked serve next. Cassettes recorded before match
