@@ -14,7 +14,9 @@ it, and replay encodes a recorded body as recorded the first time it serves it. 
    response body replaced by a JSON list of ``--kb`` KB, its headers given
    ``Content-Encoding: CODING``), imported as a user does (``tillroll import HAR
    --cassette DIR --key-file K --workers 1``, a subprocess); entries/s = entries / wall
-   time. The HAR is written once per coding into ``--work``.
+   time. Each coding twice: with the response's ``bodySize`` the size it had on the wire
+   (as Chrome writes it; here the body's length encoded) and with ``-1`` (unknown, as some
+   exporters write it). The HARs are written once into ``--work``.
 2. **A first serve**: ``replay.responses.answer`` of one such body with that coding (the
    answer's encoding is its cost), µs a call, best of 5 loops of 20.
 
@@ -31,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tillroll.capture.content import encode_content
 from tillroll.demo.synthetic import generate
 from tillroll.interop.har import decoded_bodies, entry_from_exchange
 from tillroll.replay.responses import answer
@@ -50,7 +53,7 @@ def body_of(kb: int, seed: int) -> bytes:
     return json.dumps(items).encode()
 
 
-def write_har(path: Path, entries: int, kb: int, coding: str) -> None:
+def write_har(path: Path, entries: int, kb: int, coding: str, wire_size_known: bool) -> None:
     with open(path, "w", encoding="utf-8") as f:
         f.write('{"log": {"version": "1.2", "creator": {"name": "bench_codings", "version": "1"}, "entries": [\n')
         for i, ex in enumerate(generate(entries, seed=7)):
@@ -61,7 +64,8 @@ def write_har(path: Path, entries: int, kb: int, coding: str) -> None:
                 ex.response_headers.append(("Content-Encoding", coding))
             rq, rs = decoded_bodies(ex)
             entry = entry_from_exchange(ex, request_body=rq, response_body=rs)
-            entry["response"]["bodySize"] = -1  # as a browser that did not count the wire bytes
+            entry["response"]["bodySize"] = len(encode_content(rs, ex.response_content_encoding)) \
+                if wire_size_known else -1
             f.write((",\n" if i else "") + json.dumps(entry))
         f.write("\n]}}\n")
 
@@ -103,14 +107,18 @@ def main() -> int:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
-    print("| coding | import entries/s | first serve µs |\n| --- | ---: | ---: |")
+    print("| coding | import entries/s, bodySize known | bodySize -1 | first serve µs |\n| --- | ---: | ---: | ---: |")
     for coding in args.codings.split(","):
-        har = args.work / f"codings-{coding}-{args.entries}-{args.kb}kb.har"
-        if not har.exists():
-            write_har(har, args.entries, args.kb, coding)
-        rate, serve = import_rate(har, args.work, args.entries), serve_us(args.kb, coding)
-        rows.append({"coding": coding, "import_per_s": rate, "serve_us": serve})
-        print(f"| {coding} | {rate:,.0f} | {serve:,.1f} |", flush=True)
+        rates = []
+        for known in (True, False):
+            har = args.work / f"codings-{coding}-{args.entries}-{args.kb}kb-{'sized' if known else 'unsized'}.har"
+            if not har.exists():
+                write_har(har, args.entries, args.kb, coding, known)
+            rates.append(import_rate(har, args.work, args.entries))
+        serve = serve_us(args.kb, coding)
+        rows.append({"coding": coding, "import_per_s_sized": rates[0], "import_per_s_unsized": rates[1],
+                     "serve_us": serve})
+        print(f"| {coding} | {rates[0]:,.0f} | {rates[1]:,.0f} | {serve:,.1f} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"entries": args.entries, "kb": args.kb, "rows": rows}, indent=1))
     return 0

@@ -13,9 +13,9 @@ def every_field_set() -> RawExchange:
     """Each field of the three dataclasses a value of its own (none left at its default)."""
     req = RawRequest("POST", "https", "api.example.test", 8443, "/q/%2Fx", query="a=1&api_key=k",
                      http_version="HTTP/2.0", headers=[("Host", "api.example.test"), ("X-Dup", "1"), ("X-Dup", "2")],
-                     body=b"\x00\xff{}", body_size=123_456, truncated=True)
+                     body=b"\x00\xff{}", body_size=123_456, truncated=True, decoded=True)
     resp = RawResponse(207, reason="Multi", http_version="HTTP/1.0", headers=[("Content-Encoding", "gzip")],
-                       body=b"\x1f\x8b", body_size=99, truncated=True)
+                       body=b"\x1f\x8b", body_size=99, truncated=True, decoded=True)
     raw = RawExchange(req, dt.datetime(2026, 12, 7, 16, 5, 4, 321_987, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
                       resp, error="reset", duration_ms=1.5, connect_ms=2.5, tls_ms=3.5, send_ms=4.5, wait_ms=5.5,
                       receive_ms=6.5, group="conn-7")

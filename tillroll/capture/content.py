@@ -175,3 +175,8 @@ _ENCODERS = {
     "br": lambda b: brotli.compress(b, quality=_BROTLI_QUALITY),
     "zstd": lambda b: zstandard.ZstdCompressor().compress(b),  # (level 3)
 }
+
+
+def known_coding(encoding: str | None) -> bool:
+    """Whether :func:`encode_content` can apply every coding *encoding* names."""
+    return all(c.strip().lower() in _ENCODERS for c in (encoding or "").split(",") if c.strip())

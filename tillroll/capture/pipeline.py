@@ -45,7 +45,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
     """
     req = raw.request
     req_ctype, req_coding = _content_headers(req.headers)
-    req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body, req.truncated)
+    req_body, req_problem, req_cut = _decoded(req.body, req_coding, max_body, req.truncated, req.decoded)
     req_text, req_json, req_strict = _parsed(req_body, req_ctype, REQUEST_READS)
     view = RequestView(
         method=req.method.upper(), host=req.host.lower(), path=unquote(req.path),
@@ -104,7 +104,7 @@ def capture(raw: RawExchange, redactor: Redactor, *, max_body: int = DEFAULT_MAX
         ex.response_content_type, ex.response_content_encoding = _content_headers(resp.headers)
         ex.response_body_size = resp.body_size if resp.body_size is not None else _len(resp.body)
         ex.response_headers = p.headers(resp.headers, "response.header")
-        body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated)
+        body, problem, cut = _decoded(resp.body, ex.response_content_encoding, max_body, resp.truncated, resp.decoded)
         ex.response_truncated = resp.truncated or cut
         text, resp_json, strict = _parsed(body, ex.response_content_type, profile.outcome_reads)
         ex.response_body, _ = _stored_body(p, body, text, resp_json, strict, problem, drop, "response.body")
@@ -176,17 +176,21 @@ def _decode(profile: Profile, view: RequestView) -> VendorView:
 
 
 def _decoded(body: bytes | None, encoding: str | None, limit: int,
-             truncated: bool) -> tuple[bytes | None, str | None, bool]:
-    """``(decoded body, problem, cut)``. A body cut anywhere (by the adapter, or here at
-    *limit*) loses its last, partial token when something came before it (a value cut in
-    two, ``{"card": "41111111``): a secret cut in two is no longer recognisable, so what
-    is left of it is not kept. A body that is one single token is kept as cut."""
+             truncated: bool, decoded: bool = False) -> tuple[bytes | None, str | None, bool]:
+    """``(decoded body, problem, cut)``; *decoded*: the adapter gave it decoded already.
+    A body cut anywhere (by the adapter, or here at *limit*) loses its last, partial token
+    when something came before it (a value cut in two, ``{"card": "41111111``): a secret
+    cut in two is no longer recognisable, so what is left of it is not kept. A body that
+    is one single token is kept as cut."""
     if not body:
         return body, None, False
-    try:
-        body, cut = decode_content(body, encoding, limit)
-    except UndecodableContent as exc:
-        return None, str(exc), False
+    if decoded:
+        body, cut = body[:limit], len(body) > limit
+    else:
+        try:
+            body, cut = decode_content(body, encoding, limit)
+        except UndecodableContent as exc:
+            return None, str(exc), False
     if cut or truncated:
         body = _without_partial_tail(body)
     return body, None, cut

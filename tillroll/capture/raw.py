@@ -27,6 +27,9 @@ class RawRequest:
     body: bytes | None = None
     body_size: int | None = None  # on the wire; defaults to len(body)
     truncated: bool = False
+    # The body is already decoded though Content-Encoding names a coding (a HAR keeps bodies
+    # decoded and says their size on the wire): nothing is encoded only to be decoded again.
+    decoded: bool = False
 
     def header(self, name: str) -> str | None:
         return header(self.headers, name)
@@ -41,6 +44,7 @@ class RawResponse:
     body: bytes | None = None
     body_size: int | None = None
     truncated: bool = False
+    decoded: bool = False  # as RawRequest.decoded
 
     def header(self, name: str) -> str | None:
         return header(self.headers, name)

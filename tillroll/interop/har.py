@@ -19,7 +19,7 @@ import datetime as dt
 import urllib.parse
 from typing import Any, Iterator
 
-from tillroll.capture.content import UndecodableContent, decode_content, encode_content
+from tillroll.capture.content import UndecodableContent, decode_content, encode_content, known_coding
 from tillroll.store.exchange import Exchange, join_body
 from tillroll.capture import RawExchange, RawRequest, RawResponse, header
 from .json_stream import JsonStream, JsonStreamError, TooDeep
@@ -79,15 +79,15 @@ def raw_from_entry(entry: Any, *, max_body: int) -> RawExchange:
     req = _object(entry, "request")
     parts, port = http_url(_string(req, "url", "request"), "URL")
     headers = _headers(req, "request")
-    body = _request_body(req.get("postData"), headers)
-    body, size, cut = cut_body(body, max_body, req.get("bodySize"))
+    body, decoded = _request_body(req.get("postData"), headers, req.get("bodySize"))
+    body, size, cut = cut_body(body, max_body, req.get("bodySize"), decoded)
     if body is None and isinstance(req.get("bodySize"), int) and req["bodySize"] > 0:
         # the request had a body the exporter left out (mitmproxy's savehar does for DELETE)
         body, size, cut = b"", req["bodySize"], True
     request = RawRequest(method=_string(req, "method", "request"), scheme=parts.scheme, host=parts.hostname,
                          port=port, path=parts.path or "/", query=parts.query,
                          http_version=req.get("httpVersion") or None, headers=headers, body=body, body_size=size,
-                         truncated=cut)
+                         truncated=cut, decoded=decoded)
     raw = RawExchange(request=request, started_at=_started(entry))
     resp = entry.get("response")
     if not isinstance(resp, dict):
@@ -100,11 +100,11 @@ def raw_from_entry(entry: Any, *, max_body: int) -> RawExchange:
         raw.error = str(error) if error else "no response (HAR status 0)"
     else:
         rheaders = _headers(resp, "response")
-        rbody, rheaders = _response_body(resp.get("content"), rheaders)
-        rbody, size, cut = cut_body(rbody, max_body, resp.get("bodySize"))
+        rbody, rheaders, decoded = _response_body(resp.get("content"), rheaders, resp.get("bodySize"))
+        rbody, size, cut = cut_body(rbody, max_body, resp.get("bodySize"), decoded)
         raw.response = RawResponse(status=status, reason=resp.get("statusText") or None,
                                    http_version=resp.get("httpVersion") or None, headers=rheaders, body=rbody,
-                                   body_size=size, truncated=cut)
+                                   body_size=size, truncated=cut, decoded=decoded)
     _timings(entry, raw)
     return raw
 
@@ -135,29 +135,35 @@ def _headers(message: dict, where: str) -> list[tuple[str, str]]:
     return out
 
 
-def _request_body(post: Any, headers: list[tuple[str, str]]) -> bytes | None:
+def _request_body(post: Any, headers: list[tuple[str, str]], wire_size: Any) -> tuple[bytes | None, bool]:
+    """``(body, decoded)`` (see :func:`as_recorded`)."""
     if not post:
-        return None
+        return None, False
     if not isinstance(post, dict):
         raise BrokenEntry("has request.postData that is not an object")
     text = post.get("text")
     if text is None and post.get("params"):  # a form given as params only
         pairs = [(p.get("name", ""), p.get("value", "")) for p in post["params"] if isinstance(p, dict)]
-        return urllib.parse.urlencode(pairs).encode()
+        return urllib.parse.urlencode(pairs).encode(), False
     if text is None:
-        return None
+        return None, False
     body = _decode_text(text, post.get("encoding"), "request.postData")
-    return as_on_the_wire(body, header(headers, "content-encoding"))[0]
+    body, decoded, _ = as_recorded(body, header(headers, "content-encoding"), wire_size,
+                                   binary=post.get("encoding") == "base64")
+    return body, decoded
 
 
-def _response_body(content: Any, headers: list[tuple[str, str]]) -> tuple[bytes | None, list[tuple[str, str]]]:
+def _response_body(content: Any, headers: list[tuple[str, str]],
+                   wire_size: Any) -> tuple[bytes | None, list[tuple[str, str]], bool]:
+    """``(body, headers, decoded)`` (see :func:`as_recorded`)."""
     if not isinstance(content, dict) or content.get("text") is None:
-        return None, headers
+        return None, headers, False
     body = _decode_text(content["text"], content.get("encoding"), "response.content")
-    body, undone = as_on_the_wire(body, header(headers, "content-encoding"))
+    body, decoded, undone = as_recorded(body, header(headers, "content-encoding"), wire_size,
+                                        binary=content.get("encoding") == "base64")
     if undone:  # a coding we cannot redo: the body stays decoded, so the header must go
         headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-    return body, headers
+    return body, headers, decoded
 
 
 def _decode_text(text: Any, encoding: Any, where: str) -> bytes:
@@ -173,20 +179,47 @@ def _decode_text(text: Any, encoding: Any, where: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def as_on_the_wire(body: bytes, coding: str | None) -> tuple[bytes, bool]:
-    """HAR keeps bodies decoded; the raw exchange holds them as sent. Returns the body and
-    whether the declared coding could not be redone (then the body is left decoded)."""
+def as_recorded(body: bytes, coding: str | None, wire_size: Any, *, binary: bool) -> tuple[bytes, bool, bool]:
+    """``(body, decoded, undone)``: HAR keeps bodies decoded, and says the size they had on
+    the wire (*wire_size*, HAR's bodySize). When it does and the coding is one tillroll
+    knows, the body is handed on decoded and marked so (``RawResponse.decoded``): nothing is
+    encoded only to be decoded again (a Brotli body took milliseconds). Else it is put back
+    as it went over the wire (:func:`as_on_the_wire`, whose *undone* this passes on). Only
+    a *binary* body (base64 in the HAR) may hold the encoded bytes already."""
     if not coding or coding.strip().lower() == "identity":
+        return body, False, False
+    if _known_size(wire_size) and known_coding(coding) and not (binary and _encoded_already(body, coding)):
+        return body, True, False
+    wire, undone = as_on_the_wire(body, coding, binary=binary)
+    return wire, False, undone
+
+
+def as_on_the_wire(body: bytes, coding: str | None, *, binary: bool = True) -> tuple[bytes, bool]:
+    """HAR keeps bodies decoded; the raw exchange holds them as sent. Returns the body and
+    whether the declared coding could not be redone (then the body is left decoded). A
+    *binary* body may be the encoded bytes already (some exporters keep them, in base64);
+    a text one is not taken for them (JSON text starting with ``{`` reads as raw deflate)."""
+    if not coding or coding.strip().lower() == "identity" or (binary and _encoded_already(body, coding)):
         return body, False
-    try:
-        decode_content(body, coding, limit=_PEEK)  # does it decode? (a bomb is not inflated to find out)
-        return body, False  # some exporters keep the encoded bytes (base64): already on the wire
-    except UndecodableContent:
-        pass
     try:
         return encode_content(body, coding), False
     except KeyError:
         return body, True
+
+
+def _encoded_already(body: bytes, coding: str) -> bool:
+    """Some exporters keep the encoded bytes (base64): already on the wire. (Does it
+    decode? A bomb is not inflated to find out.)"""
+    try:
+        decode_content(body, coding, limit=_PEEK)
+        return True
+    except UndecodableContent:
+        return False
+
+
+def _known_size(size: Any) -> bool:
+    """Whether HAR's bodySize *size* says a size (-1, absent or 0: unknown or none)."""
+    return isinstance(size, int) and not isinstance(size, bool) and size > 0
 
 
 def http_url(url: str, what: str) -> tuple[urllib.parse.SplitResult, int]:
@@ -201,15 +234,16 @@ def http_url(url: str, what: str) -> tuple[urllib.parse.SplitResult, int]:
         raise BrokenEntry(f"has a {what} with an invalid port") from None
 
 
-def cut_body(body: bytes | None, max_body: int, wire_size: Any = None) -> tuple[bytes | None, int | None, bool]:
+def cut_body(body: bytes | None, max_body: int, wire_size: Any = None,
+             decoded: bool = False) -> tuple[bytes | None, int | None, bool]:
     """``(body kept, size on the wire, truncated)``: HAR's bodySize is the size on the wire
-    (compressed, before any redaction) when the exporter knew it."""
+    (compressed, before any redaction) when the exporter knew it; the size of a body as
+    sent (not *decoded*) is at least its length."""
     if body is None:
         return None, None, False
-    size = wire_size if isinstance(wire_size, int) and not isinstance(wire_size, bool) and wire_size > 0 \
-        else len(body)
+    size = wire_size if _known_size(wire_size) else len(body)
     if len(body) > max_body:
-        return body[:max_body], max(size, len(body)), True
+        return body[:max_body], (size if decoded else max(size, len(body))), True
     return body, size, False
 
 
