@@ -321,7 +321,7 @@ def load(path: str | Path, matching: Matching, redactor: Redactor, memory: int =
                             group_bytes=memory // GROUPS_SHARE)
     recordings = Recordings(path=cassette.location, table=table, matching=matching,
                             index=_index(stored, matching, table), key_ids=key_ids, responses=reader,
-                            notices=cassette.notices, _stored=stored,
+                            notices=cassette.notices + ([stored.notice] if stored.notice else []), _stored=stored,
                             kept=KeptResponses(memory - memory // GROUPS_SHARE))
     # Arrow's allocator keeps what loading freed (the files' columns, the copies made to order
     # them: 1.2 GB at a million exchanges) for later allocations that serving never makes.

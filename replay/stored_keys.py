@@ -5,13 +5,16 @@ explain a miss (the nearest recordings' documents), to find the recordings whose
 a pseudonym, and to index again for another matching. So the texts are written once, at
 load, to an anonymous temporary file (deleted by the system when replay ends, even when it
 is killed) and each is read back by its place in it: at a million recordings ~250 MB of
-Python strings that no longer stay resident. Nothing is written anywhere else.
+Python strings that no longer stay resident. Nothing is written anywhere else; where no
+temporary file can be written (a read-only or full temporary folder) the texts stay in
+memory, one buffer, and :attr:`StoredKeys.notice` says so.
 """
 
 from __future__ import annotations
 
 import array
 import bisect
+import contextlib
 import mmap
 import os
 import tempfile
@@ -31,13 +34,22 @@ class StoredKeys:
     def __init__(self, column: pa.ChunkedArray | pa.Array):
         if column.null_count:
             raise ValueError("a stored match key is missing")
-        self._file = tempfile.TemporaryFile(prefix="tillroll-keys-")
+        self.notice: str | None = None  # why the texts are kept in memory, if they are
         self._offsets = array.array("q", [0])  # row i's text is at [offsets[i], offsets[i + 1]) in the file
         self._idents: list[bytes] | None = []  # each row's (replay.key_index), until indexed
+        self._memory: bytearray | None = None  # the texts, when no temporary file could hold them
+        try:
+            self._file = tempfile.TemporaryFile(prefix="tillroll-keys-")
+        except OSError as exc:
+            self._to_memory(exc)
         for chunk in getattr(column, "chunks", [column]):
             if len(chunk):
                 self._append(chunk.cast(pa.large_string()))  # 64-bit offsets: no 2 GiB limit
-        self._file.flush()
+        if self._memory is None:
+            try:
+                self._file.flush()
+            except OSError as exc:
+                self._to_memory(exc)
         self._lock = threading.Lock()  # for systems without os.pread
 
     def _append(self, chunk: pa.Array) -> None:
@@ -48,8 +60,28 @@ class StoredKeys:
         self._idents += idents(data, offsets)
         start, end, written = offsets[0], offsets[-1], self._offsets[-1]
         for at in range(start, end, _WRITE_CHUNK):
-            self._file.write(data[at:min(end, at + _WRITE_CHUNK)])
+            piece = data[at:min(end, at + _WRITE_CHUNK)]
+            if self._memory is None:
+                try:
+                    self._file.write(piece)
+                    continue
+                except OSError as exc:
+                    self._to_memory(exc)
+            self._memory += piece
         self._offsets.extend(at - start + written for at in offsets[1:])
+
+    def _to_memory(self, exc: OSError) -> None:
+        """Keep the texts in memory from now on: those written so far read back first."""
+        self._memory = bytearray()
+        file, self._file = getattr(self, "_file", None), None
+        if file is not None:
+            try:
+                file.seek(0)
+                self._memory += file.read()
+            finally:
+                file.close()
+        self.notice = (f"the stored match keys are kept in memory: no temporary file could hold them "
+                       f"({exc.strerror or type(exc).__name__} in {tempfile.gettempdir()})")
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -87,7 +119,8 @@ class StoredKeys:
         size, wanted = self._offsets[-1], needle.encode("utf-8")
         if not size or not wanted:
             return list(range(len(self))) if not wanted else found
-        with mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_READ) as view:
+        with (mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_READ) if self._memory is None
+              else contextlib.nullcontext(self._memory)) as view:
             at = view.find(wanted)
             while at >= 0:
                 row = bisect.bisect_right(self._offsets, at) - 1
@@ -100,6 +133,8 @@ class StoredKeys:
         return found
 
     def _read(self, size: int, at: int) -> bytes:
+        if self._memory is not None:
+            return bytes(self._memory[at:at + size])
         if hasattr(os, "pread"):
             return os.pread(self._file.fileno(), size, at)
         with self._lock:
@@ -107,5 +142,6 @@ class StoredKeys:
             return self._file.read(size)
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 

@@ -4,6 +4,7 @@ beside the user's cassette."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 
@@ -17,6 +18,7 @@ from tillroll.capture.match_doc import match_key
 from tillroll.replay.key_index import KeyIndex, ident
 from tillroll.replay.matching import Matching
 from tillroll.replay.recordings import load
+from tillroll.replay import stored_keys
 from tillroll.replay.stored_keys import StoredKeys
 from tillroll.store import CassetteWriter
 
@@ -91,3 +93,55 @@ def test_replay_keeps_its_keys_in_an_anonymous_file_not_beside_the_cassette(tmp_
     for i in (0, 150, 299):
         [row] = recordings.index[match_key(capture(numbered(i), r), r)]
         assert row == i and recordings.doc(row)["path"] == capture(numbered(i), r).path
+
+
+_REAL_TEMPORARY_FILE = tempfile.TemporaryFile
+
+
+class _FullDisk:
+    """A temporary file whose disk fills up after *room* writes."""
+
+    def __init__(self, room: int):
+        self._file, self._room = _REAL_TEMPORARY_FILE(), room
+
+    def write(self, data):
+        if self._room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._room -= 1
+        return self._file.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+@pytest.mark.parametrize("room", [None, 0, 2])
+def test_without_a_writable_temporary_folder_the_texts_stay_in_memory_and_it_is_said(monkeypatch, room):
+    texts = [f'{{"q": "tillroll:email:{i:012x}", "n": {i}}}' if i % 3 else f'{{"n": {i}}}' for i in range(40)]
+    if room is None:
+        def refused(*_a, **_k):
+            raise OSError(errno.EROFS, "Read-only file system")
+        monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    else:
+        monkeypatch.setattr(tempfile, "TemporaryFile", lambda *_a, **_k: _FullDisk(room))
+        monkeypatch.setattr(stored_keys, "_WRITE_CHUNK", 100)  # several writes: the disk fills between them
+    stored = StoredKeys(_chunked(texts, 17))
+    assert "kept in memory" in stored.notice and ("Read-only" in stored.notice or "No space" in stored.notice)
+    assert list(stored.texts()) == texts
+    assert stored.rows_holding("tillroll:") == [row for row, text in enumerate(texts) if "tillroll:" in text]
+    assert stored.index().get(texts[5]) == [5]
+
+
+def test_a_replay_that_keeps_its_keys_in_memory_says_so_at_start(tmp_path, monkeypatch):
+    r = Redactor(b"k" * 32)
+    writer = CassetteWriter(tmp_path / "c")
+    ex = capture(numbered(1), r)
+    ex.match_key = match_key(ex, r)
+    writer.append(ex)
+    writer.close()
+
+    def refused(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    recordings = load(tmp_path / "c", Matching(), r)
+    assert any("kept in memory" in notice for notice in recordings.notices)
+    assert recordings.index.get(ex.match_key) == [0]
