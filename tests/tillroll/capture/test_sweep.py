@@ -1,13 +1,20 @@
-"""The sweep's check (Sweep.needed) finds every form of every remembered value."""
+"""The sweep's check (Sweep.needed) finds every form of every remembered value, and the
+sweep removes them; searching for all of them at once answers as value by value does."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 from urllib.parse import quote_plus
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.samples import exchange, redactor
+from tillroll.capture import capture
+from tillroll.capture import sweep as sweep_module
 from tillroll.capture.sweep import Sweep, stands_in
 
 _MIN = 6
@@ -64,3 +71,58 @@ def test_a_value_is_found_in_each_of_its_forms():
     sweep = Sweep()
     sweep.remember(value, "tillroll:name:1")
     assert not sweep.needed('{"note": "Zoe Q ONeil and co"}')
+
+
+@contextlib.contextmanager
+def _searched(by_one_scan: bool):
+    """Every text searched for all values at once (Aho-Corasick), or value by value."""
+    kept = sweep_module._ONE_SCAN_FROM
+    sweep_module._ONE_SCAN_FROM = 0 if by_one_scan else 1 << 62
+    try:
+        yield
+    finally:
+        sweep_module._ONE_SCAN_FROM = kept
+
+
+def _remembering(seen: dict[str, str]) -> Sweep:
+    sweep = Sweep()
+    for value, replacement in seen.items():
+        sweep.remember(value, replacement)
+    return sweep
+
+
+@settings(max_examples=600, deadline=None)
+@given(seen_and_text(), st.data())
+def test_one_scan_for_every_value_answers_and_sweeps_as_searching_value_by_value(case, data):
+    seen, text = case
+    # replacements of their own, some holding another value or a part of one (a replacement
+    # can make another value stand where it did not)
+    values = list(seen)
+    seen = {v: data.draw(st.sampled_from([f"tillroll:x:{i}", f"[{v[:3]}]", "x", *(f"<{w}>" for w in values)]))
+            for i, v in enumerate(values)}
+    with _searched(by_one_scan=False):
+        want = (_remembering(seen).needed(text), _remembering(seen).sweep(text))
+    with _searched(by_one_scan=True):
+        got = (_remembering(seen).needed(text), _remembering(seen).sweep(text))
+    assert got == want and want[0] == _needed_by_every_form(seen, text)
+
+
+def _customers(n: int, leaked_every: int) -> bytes:
+    """An answer listing *n* customers; every *leaked_every*-th name also in a free-text label."""
+    return json.dumps({"customers": [
+        {"id": i, "customer": {"name": f"Person{i} Roe", "email": f"p{i}@example.com", "phone": f"+1 555 {i:07d}"},
+         "label": f"Person{i} Roe" if leaked_every and i % leaked_every == 0 else "regular"}
+        for i in range(n)]}).encode()
+
+
+@pytest.mark.parametrize("leaked_every", [0, 7])
+def test_a_long_list_of_customers_is_stored_the_same_searched_at_once_and_leaks_nothing(leaked_every):
+    raw = exchange("GET", "api.example.com", "/v1/customers", response=_customers(400, leaked_every))
+    stored = []
+    for by_one_scan in (False, True):
+        with _searched(by_one_scan):
+            stored.append(dataclasses.asdict(capture(raw, redactor())))
+    assert stored[0] == stored[1]
+    text = stored[1]["response_body_text"]
+    assert "Person" not in text and "@example.com" not in text and "+1 555" not in text
+    assert any(rule == "sweep" for _, rule in stored[1]["redactions"]) == bool(leaked_every)
