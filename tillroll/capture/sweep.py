@@ -73,9 +73,13 @@ class Sweep:
         return text
 
     def _swept_by_one_scan(self, text: str, forms: list[tuple[str | re.Pattern, str]]) -> str:
-        """:meth:`sweep`, with which literal forms stand in the text found by one scan, and
-        found again after each change: the same forms are replaced, in the same order."""
+        """:meth:`sweep`, with which literal forms stand in the text found by one scan: the
+        same forms are replaced, in the same order. A replacement can make a form stand where
+        it did not only across the text it put in: after each change the text around every
+        place the replacement stands is scanned again, so *present* always holds every
+        literal form the text holds (and maybe some it no longer does, which change nothing)."""
         present = self._present(text)
+        longest = max((len(form) for form, _ in forms if type(form) is str), default=0)
         for form, replacement in forms:
             if type(form) is str:
                 if form not in present:
@@ -84,13 +88,23 @@ class Sweep:
             else:
                 swept = form.sub(lambda _m, r=replacement: r, text)
             if swept != text:
-                text, present = swept, self._present(swept)
+                text = swept
+                present |= self._present_around(text, replacement, longest)
         return text
 
     def _present(self, text: str) -> set[str]:
         """The literal forms of :meth:`forms` that stand in *text* (one scan)."""
         automaton = self._all_forms()
         return {form for _, form in automaton.iter(text)} if len(automaton) else set()
+
+    def _present_around(self, text: str, inserted: str, longest: int) -> set[str]:
+        """The literal forms standing across any place *inserted* stands in *text*."""
+        found: set[str] = set()
+        at = text.find(inserted)
+        while at >= 0 and inserted:
+            found |= self._present(text[max(0, at - longest + 1):at + len(inserted) + longest - 1])
+            at = text.find(inserted, at + 1)
+        return found
 
     def _all_forms(self) -> ahocorasick.Automaton:
         if self._automaton is None:
@@ -240,10 +254,15 @@ _QUOTE_PLUS = {c: (chr(c) if chr(c).isalnum() or chr(c) in "_.-~" else "+" if c 
 
 @functools.lru_cache(maxsize=4096)
 def _word(form: str) -> re.Pattern:
-    """*form* not glued to letters or digits on a side where it starts or ends with one."""
-    head = r"(?<![A-Za-z0-9])" if form[:1].isalnum() else ""
+    """*form* not glued to letters or digits on a side where it starts or ends with one.
+    The character before it is looked at from its end (``form(?<![A-Za-z0-9]form)``), not
+    from its start: a pattern that starts with its literal text is searched for at C speed
+    (``re`` skips to each place the text starts); one that starts with a look-behind is tried
+    at every position of the text (7 ms a search of 340 KB, against 0.2)."""
+    literal = re.escape(form)
+    head = rf"(?<![A-Za-z0-9]{literal})" if form[:1].isalnum() else ""
     tail = r"(?![A-Za-z0-9])" if form[-1:].isalnum() else ""
-    return re.compile(head + re.escape(form) + tail)
+    return re.compile(literal + head + tail)
 
 
 def _any_newline(value: str) -> re.Pattern:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 from urllib.parse import quote_plus
 
 import pytest
@@ -126,3 +127,18 @@ def test_a_long_list_of_customers_is_stored_the_same_searched_at_once_and_leaks_
     text = stored[1]["response_body_text"]
     assert "Person" not in text and "@example.com" not in text and "+1 555" not in text
     assert any(rule == "sweep" for _, rule in stored[1]["redactions"]) == bool(leaked_every)
+
+
+def _word_as_first_written(form: str) -> re.Pattern:
+    """The definition: *form*, with no letter or digit glued to a side where it has one."""
+    head = r"(?<![A-Za-z0-9])" if form[:1].isalnum() else ""
+    tail = r"(?![A-Za-z0-9])" if form[-1:].isalnum() else ""
+    return re.compile(head + re.escape(form) + tail)
+
+
+@settings(max_examples=500, deadline=None)
+@given(form=values, around=st.lists(st.text(st.sampled_from("aZ09 _-.é\n\""), max_size=3), min_size=1, max_size=6),
+       again=st.booleans())
+def test_a_value_is_replaced_where_it_stands_on_its_own_as_first_defined(form, around, again):
+    text = form.join(around) + (form + form if again else "")  # next to itself, to other words, at the ends
+    assert sweep_module._word(form).sub("<R>", text) == _word_as_first_written(form).sub("<R>", text)
