@@ -21,9 +21,11 @@ from . import native
 
 _MIN_SWEEP = 6  # shorter remembered values are not swept from free text (too many false hits)
 _FILTER_FROM = 512  # characters of text from which the table of runs pays (below, a search is as cheap)
-# values (or forms) times characters of text from which one scan for all of them pays:
-# building the automaton is ~1 µs a form, a scan ~7 ns a character
-_ONE_SCAN_FROM = 1 << 22
+# values (or forms) times characters of text from which one scan for all of them pays
+# (building the automaton costs ~1 µs a form): measured with bench_big_answer.py's answers,
+# about 500 customers (3 values each, 83 KB) on the compiled path, whose value-by-value
+# search skips most values with a table of the text's runs; 50 on the pure path.
+_ONE_SCAN_FROM = 1 << 28 if native.ext is not None else 1 << 20
 
 
 class Sweep:
