@@ -96,3 +96,13 @@ def test_a_decoded_body_over_the_limit_is_cut_and_loses_its_partial_tail():
     ex = capture(raw, redactor(), max_body=1000)
     assert ex.response_truncated and ex.response_body_size == 500  # the wire's size, as the HAR says
     assert ex.response_body_text == head  # the cut half of the number is not kept
+
+
+@pytest.mark.parametrize("wire", [-1, 60])
+def test_a_json_text_under_deflate_is_not_taken_for_deflated_bytes(wire):
+    # "{" (0x7B) opens a final raw-deflate block: such a text inflated to bytes without an error,
+    # and the import stored that garbage instead of the answer.
+    body = b'{"order": [true], "card": "4111 1111 1111 1111"}'
+    ex = capture(raw_from_entry(entry(body, "deflate", wire), max_body=MAX_BODY), redactor())
+    assert json.loads(ex.response_body_text) == {"order": [True], "card": ex.response_body_text[27:-2]}
+    assert ex.response_body_text.startswith('{"order": [true], "card": "tillroll:card:1111:')
