@@ -26,6 +26,10 @@ _FILTER_FROM = 512  # characters of text from which the table of runs pays (belo
 # about 500 customers (3 values each, 83 KB) on the compiled path, whose value-by-value
 # search skips most values with a table of the text's runs; 50 on the pure path.
 _ONE_SCAN_FROM = 1 << 28 if native.ext is not None else 1 << 20
+# The automaton holds a form's first characters only: its scan costs up to the text times its
+# longest word (a form of one character repeated, over a text of it: 25 s for a form of 200,000
+# characters), so a longer form is found by its start, then searched for whole.
+_WORD_CHARS = 64
 
 
 class Sweep:
@@ -97,7 +101,10 @@ class Sweep:
     def _present(self, text: str) -> set[str]:
         """The literal forms of :meth:`forms` that stand in *text* (one scan)."""
         automaton = self._all_forms()
-        return {form for _, form in automaton.iter(text)} if len(automaton) else set()
+        if not len(automaton):
+            return set()
+        started = {form for _, forms in automaton.iter(text) for form in forms}
+        return {form for form in started if len(form) <= _WORD_CHARS or form in text}
 
     def _present_around(self, text: str, inserted: str, longest: int) -> set[str]:
         """The literal forms standing across any place *inserted* stands in *text*."""
@@ -109,11 +116,17 @@ class Sweep:
         return found
 
     def _all_forms(self) -> ahocorasick.Automaton:
+        """Every literal form's first :data:`_WORD_CHARS` characters -> the forms starting so."""
         if self._automaton is None:
             automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
             for form, _ in self.forms():
                 if type(form) is str:
-                    automaton.add_word(form, form)
+                    start = form[:_WORD_CHARS]
+                    starting = automaton.get(start, None)
+                    if starting is None:
+                        automaton.add_word(start, [form])
+                    else:
+                        starting.append(form)
             if len(automaton):
                 automaton.make_automaton()
             self._automaton = automaton
@@ -178,13 +191,20 @@ class Sweep:
                 return True
         return False
 
-
     def _any_form_in(self, text: str) -> bool:
         """:meth:`needed` by one scan for every form of every value (its definition: a
         form of a remembered value stands in *text*)."""
         automaton = self._all_forms()
-        if len(automaton) and next(automaton.iter(text), None) is not None:
-            return True
+        if len(automaton):
+            searched: set[str] = set()  # long forms whose start stands: each searched for once
+            for _, forms in automaton.iter(text):
+                for form in forms:
+                    if len(form) <= _WORD_CHARS:
+                        return True
+                    if form not in searched:
+                        searched.add(form)
+                        if form in text:
+                            return True
         return any(form.search(text) for form, _ in self.forms() if type(form) is not str)
 
 
@@ -257,14 +277,15 @@ _QUOTE_PLUS = {c: (chr(c) if chr(c).isalnum() or chr(c) in "_.-~" else "+" if c 
 @functools.lru_cache(maxsize=4096)
 def _word(form: str) -> re.Pattern:
     """*form* not glued to letters or digits on a side where it starts or ends with one.
-    The character before it is looked at from its end (``form(?<![A-Za-z0-9]form)``), not
-    from its start: a pattern that starts with its literal text is searched for at C speed
-    (``re`` skips to each place the text starts); one that starts with a look-behind is tried
-    at every position of the text (7 ms a search of 340 KB, against 0.2)."""
-    literal = re.escape(form)
-    head = rf"(?<![A-Za-z0-9]{literal})" if form[:1].isalnum() else ""
+    The character before it is looked at after its first characters
+    (``form(?<![A-Za-z0-9]form)``, with at most 16 of them), not before: a pattern that
+    starts with literal text is searched for at C speed (``re`` skips to each place that
+    text stands); one that starts with a look-behind is tried at every position of the text
+    (7 ms a search of 340 KB, against 0.2)."""
+    lead, rest = re.escape(form[:16]), re.escape(form[16:])
+    head = rf"(?<![A-Za-z0-9]{lead})" if form[:1].isalnum() else ""
     tail = r"(?![A-Za-z0-9])" if form[-1:].isalnum() else ""
-    return re.compile(literal + head + tail)
+    return re.compile(lead + head + rest + tail)
 
 
 def _any_newline(value: str) -> re.Pattern:

@@ -75,14 +75,16 @@ def test_a_value_is_found_in_each_of_its_forms():
 
 
 @contextlib.contextmanager
-def _searched(by_one_scan: bool):
-    """Every text searched for all values at once (Aho-Corasick), or value by value."""
-    kept = sweep_module._ONE_SCAN_FROM
+def _searched(by_one_scan: bool, word_chars: int = 64):
+    """Every text searched for all values at once (Aho-Corasick, forms longer than
+    *word_chars* found by their start, then whole), or value by value."""
+    kept = sweep_module._ONE_SCAN_FROM, sweep_module._WORD_CHARS
     sweep_module._ONE_SCAN_FROM = 0 if by_one_scan else 1 << 62
+    sweep_module._WORD_CHARS = word_chars
     try:
         yield
     finally:
-        sweep_module._ONE_SCAN_FROM = kept
+        sweep_module._ONE_SCAN_FROM, sweep_module._WORD_CHARS = kept
 
 
 def _remembering(seen: dict[str, str]) -> Sweep:
@@ -103,7 +105,7 @@ def test_one_scan_for_every_value_answers_and_sweeps_as_searching_value_by_value
             for i, v in enumerate(values)}
     with _searched(by_one_scan=False):
         want = (_remembering(seen).needed(text), _remembering(seen).sweep(text))
-    with _searched(by_one_scan=True):
+    with _searched(by_one_scan=True, word_chars=data.draw(st.sampled_from([1, 3, 64]))):
         got = (_remembering(seen).needed(text), _remembering(seen).sweep(text))
     assert got == want and want[0] == _needed_by_every_form(seen, text)
 
@@ -137,7 +139,7 @@ def _word_as_first_written(form: str) -> re.Pattern:
 
 
 @settings(max_examples=500, deadline=None)
-@given(form=values, around=st.lists(st.text(st.sampled_from("aZ09 _-.é\n\""), max_size=3), min_size=1, max_size=6),
+@given(form=values | st.text(st.sampled_from("aZ09 _-.é"), min_size=15, max_size=40), around=st.lists(st.text(st.sampled_from("aZ09 _-.é\n\""), max_size=3), min_size=1, max_size=6),
        again=st.booleans())
 def test_a_value_is_replaced_where_it_stands_on_its_own_as_first_defined(form, around, again):
     text = form.join(around) + (form + form if again else "")  # next to itself, to other words, at the ends
