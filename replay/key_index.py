@@ -39,6 +39,19 @@ class KeyIndex:
     def __init__(self, rows: dict[bytes, list[int]] | None = None):
         self.rows: dict[bytes, list[int]] = {} if rows is None else rows  # by ident
 
+    @classmethod
+    def of(cls, row_idents: Iterable[bytes]) -> "KeyIndex":
+        """The index of the rows 0, 1, ... whose keys have these idents."""
+        rows: dict[bytes, list[int]] = {}
+        known = rows.get
+        for row, digest in enumerate(row_idents):  # (a million rows: no list made for nothing)
+            same = known(digest)
+            if same is None:
+                rows[digest] = [row]
+            else:
+                same.append(row)
+        return cls(rows)
+
     def get(self, key: str) -> list[int] | None:
         return self.rows.get(ident(key))
 
@@ -53,12 +66,6 @@ class KeyIndex:
 
     def add(self, key: str, row: int) -> None:
         self.rows.setdefault(ident(key), []).append(row)
-
-    def add_all(self, keys: Iterable[str]) -> None:
-        """Add the rows 0, 1, ... with these keys."""
-        rows = self.rows
-        for row, key in enumerate(keys):
-            rows.setdefault(ident(key), []).append(row)
 
     def groups(self) -> Iterator[list[int]]:
         """The rows of each distinct key."""

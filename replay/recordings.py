@@ -27,7 +27,7 @@ from tillroll.capture import Redactor
 from tillroll.store import parquet_files as pqf
 from tillroll.store import Source, dedupe, in_order, open_cassette
 
-from .key_index import KeyIndex
+from .key_index import KeyIndex, ident
 from .matching import Matching, NearMiss, compare
 from .memory import DEFAULT_MEMORY, GROUPS_SHARE, PASSED, SERVED, KeptResponses
 from .pseudonyms import Holes
@@ -215,9 +215,9 @@ class Recordings:
         document are explained by *live*'s clear values (see :mod:`replay.pseudonyms`)."""
         if self._holes is None:
             # the distinct recorded requests holding a pseudonym (not by index key: one may merge
-            # several); the distinct stored keys are searched, not every row's
+            # several), found by one pass over the stored texts on disk
             stored = self._stored
-            rows = stored.rows_holding("tillroll:")  # (each distinct text searched once, on disk)
+            rows = stored.rows_holding("tillroll:")
             hosts, ports = self.table.column("host"), self.table.column("port")
             distinct = list(dict.fromkeys((stored.text(row), f"{hosts[row].as_py()}:{ports[row].as_py()}")
                                           for row in rows))
@@ -346,9 +346,7 @@ def _index(stored: StoredKeys, matching: Matching, table: pa.Table) -> KeyIndex:
         return stored.index()
     key = matching.key_of_stored
     hosts = [f"{h}:{p}" for h, p in zip(table.column("host").to_pylist(), table.column("port").to_pylist())]
-    index = KeyIndex()
-    index.add_all(key(text, hosts[row]) for row, text in enumerate(stored.texts()))
-    return index
+    return KeyIndex.of(ident(key(text, hosts[row])) for row, text in enumerate(stored.texts()))
 
 
 def describe_key_ids(key_ids: set[str]) -> str:

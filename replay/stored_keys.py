@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
-from .key_index import KeyIndex, idents
+from .key_index import KeyIndex, ident, idents
 
 _WRITE_CHUNK = 16 << 20
 
@@ -90,19 +90,9 @@ class StoredKeys:
         """The rows by key, for the stored-key matching (made once from the digests of the
         load, without reading a text back; again from the texts if asked again)."""
         if self._idents is None:
-            index = KeyIndex()
-            index.add_all(self.texts())
-            return index
-        rows: dict[bytes, list[int]] = {}
-        known = rows.get
-        for row, digest in enumerate(self._idents):  # (a million rows: no list made for nothing)
-            same = known(digest)
-            if same is None:
-                rows[digest] = [row]
-            else:
-                same.append(row)
-        self._idents = None
-        return KeyIndex(rows)
+            return KeyIndex.of(map(ident, self.texts()))
+        index, self._idents = KeyIndex.of(self._idents), None
+        return index
 
     def text(self, row: int) -> str:
         start, end = self._offsets[row], self._offsets[row + 1]

@@ -67,8 +67,7 @@ def test_a_missing_stored_key_is_refused():
 
 
 def test_the_index_grows_with_keys_added_while_serving():
-    index = KeyIndex()
-    index.add_all(["a", "b", "a"])
+    index = KeyIndex.of(map(ident, ["a", "b", "a"]))
     index.add("b", 3)
     assert (index["a"], index.get("b"), len(index)) == ([0, 2], [1, 3], 2)
     assert sorted(map(sorted, index.groups())) == [[0, 2], [1, 3]]
