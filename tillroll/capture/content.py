@@ -31,7 +31,7 @@ def decode_content(body: bytes, encoding: str | None, limit: int | None = None) 
     if not encoding:
         return body, False
     cut = False
-    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+    for coding in reversed(_codings(encoding)):
         try:
             decoder = _DECODERS[coding]
         except KeyError:
@@ -48,7 +48,7 @@ def encode_content(body: bytes, encoding: str | None) -> bytes:
     """*body* with the codings in *encoding* applied, in order."""
     if not encoding:
         return body
-    for coding in [c.strip().lower() for c in encoding.split(",") if c.strip()]:
+    for coding in _codings(encoding):
         body = _ENCODERS[coding](body)
     return body
 
@@ -179,4 +179,9 @@ _ENCODERS = {
 
 def known_coding(encoding: str | None) -> bool:
     """Whether :func:`encode_content` can apply every coding *encoding* names."""
-    return all(c.strip().lower() in _ENCODERS for c in (encoding or "").split(",") if c.strip())
+    return all(coding in _ENCODERS for coding in _codings(encoding or ""))
+
+
+def _codings(encoding: str) -> list[str]:
+    """The codings a Content-Encoding value names, in the order they were applied."""
+    return [c.strip().lower() for c in encoding.split(",") if c.strip()]
